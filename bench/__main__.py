@@ -1,0 +1,19 @@
+"""``python -m bench [core|rest] [options]``: run a benchmark suite (default: core)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bench import core_bench
+
+SUITES = {"core": core_bench.main}
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    name = args.pop(0) if args and args[0] in SUITES else "core"
+    asyncio.run(SUITES[name](args))
+
+
+main()

@@ -1,0 +1,81 @@
+"""The core's gRPC server: the portico.v1 services, gRPC health checking and server reflection."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from core.runtime import CoreRuntime
+from core.services import AssistantsService, RunsService, StoreService, ThreadsService
+from protos.portico.v1 import (
+    assistants_pb2,
+    assistants_pb2_grpc,
+    crons_pb2,
+    runs_pb2,
+    runs_pb2_grpc,
+    store_pb2,
+    store_pb2_grpc,
+    threads_pb2,
+    threads_pb2_grpc,
+)
+
+__all__ = ["CoreServer", "SERVICE_NAMES"]
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAMES = [
+    assistants_pb2.DESCRIPTOR.services_by_name["Assistants"].full_name,
+    threads_pb2.DESCRIPTOR.services_by_name["Threads"].full_name,
+    runs_pb2.DESCRIPTOR.services_by_name["Runs"].full_name,
+    store_pb2.DESCRIPTOR.services_by_name["Store"].full_name,
+    crons_pb2.DESCRIPTOR.services_by_name["Crons"].full_name,
+]
+_OPTIONS = [
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+    ("grpc.so_reuseport", 0),
+]
+
+
+class CoreServer:
+    """Serves one ``CoreRuntime`` over gRPC on ``host:port`` (port 0 picks a free one)."""
+
+    def __init__(self, runtime: CoreRuntime, *, host: str = "127.0.0.1", port: int = 50051, interceptors: Any = None) -> None:
+        self.runtime = runtime
+        self.host = host
+        self.port = port
+        self.server = grpc.aio.server(options=_OPTIONS, interceptors=interceptors)
+        self.health = health.aio.HealthServicer()
+        assistants_pb2_grpc.add_AssistantsServicer_to_server(AssistantsService(runtime), self.server)
+        threads_pb2_grpc.add_ThreadsServicer_to_server(ThreadsService(runtime), self.server)
+        runs_pb2_grpc.add_RunsServicer_to_server(RunsService(runtime), self.server)
+        store_pb2_grpc.add_StoreServicer_to_server(StoreService(runtime), self.server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            [*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+            self.server,
+        )
+
+    @property
+    def target(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    async def start(self, *, workers: bool = True) -> None:
+        await self.runtime.start(workers=workers)
+        self.port = self.server.add_insecure_port(f"{self.host}:{self.port}")
+        await self.server.start()
+        await self._set_health(health_pb2.HealthCheckResponse.SERVING)
+
+    async def _set_health(self, status: Any) -> None:
+        for name in ["", *SERVICE_NAMES]:
+            await self.health.set(name, status)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.runtime.stop_workers()
+        await self.server.stop(grace)
+        await self.runtime.close()

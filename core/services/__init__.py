@@ -1,0 +1,8 @@
+"""gRPC servicers of the core: thin translations of ``portico.v1`` requests onto storage and LangGraph."""
+
+from core.services.assistants import AssistantsService
+from core.services.runs import RunsService
+from core.services.store import StoreService
+from core.services.threads import ThreadsService
+
+__all__ = ["AssistantsService", "RunsService", "StoreService", "ThreadsService"]

@@ -1,0 +1,48 @@
+"""The core's configuration: one typed object, built once by the CLI (flags, then env, then defaults)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+__all__ = ["Settings", "DEFAULT_DATABASE"]
+
+DEFAULT_DATABASE = "./.portico/portico.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the core reads; no module reads ``os.environ`` after this is built."""
+
+    database_url: str = DEFAULT_DATABASE
+    config_path: str | None = None
+    workers: int = 8
+    """Concurrent runs per worker process."""
+    lease_seconds: float = 30.0
+    """How long a claimed run stays owned without a heartbeat; a stuck worker loses it after this."""
+    heartbeat_seconds: float = 5.0
+    max_attempts: int = 3
+    """A run that loses its worker this many times is marked error instead of being retried."""
+    run_timeout_seconds: float | None = None
+    """Default per-run timeout; a run may set its own."""
+    event_retention_seconds: float = 3600.0
+    """Events of a finished run stay replayable this long."""
+    sweep_seconds: float = 2.0
+    """How often lost leases and dead workers are looked for (recovery latency, not run latency)."""
+    graph_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Defaults, then ``PORTICO_*`` environment variables, then explicit overrides (None: not given)."""
+        env = os.environ
+        values: dict[str, object] = {}
+        if env.get("PORTICO_DATABASE_URL"):
+            values["database_url"] = env["PORTICO_DATABASE_URL"]
+        if env.get("PORTICO_WORKERS"):
+            values["workers"] = int(env["PORTICO_WORKERS"])
+        if env.get("PORTICO_MAX_ATTEMPTS"):
+            values["max_attempts"] = int(env["PORTICO_MAX_ATTEMPTS"])
+        if env.get("PORTICO_LEASE_SECONDS"):
+            values["lease_seconds"] = float(env["PORTICO_LEASE_SECONDS"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,119 @@
+"""Versioned migrations, one DDL text for both databases (column types come from the dialect)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.storage._common import utcnow
+from core.storage._sql.db import Database
+
+__all__ = ["MIGRATIONS", "migrate"]
+
+# Append only: the position of a migration is its version; an applied one is never edited.
+MIGRATIONS: Sequence[Sequence[str]] = [
+    # 1: assistants (+ versions), threads, runs (queue and leases), events.
+    [
+        """CREATE TABLE portico_assistants (
+            assistant_id TEXT PRIMARY KEY,
+            graph_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            description TEXT,
+            config {json} NOT NULL,
+            context {json} NOT NULL,
+            metadata {json} NOT NULL,
+            version INTEGER NOT NULL,
+            created_at {ts} NOT NULL,
+            updated_at {ts} NOT NULL
+        )""",
+        "CREATE INDEX portico_assistants_graph_id_idx ON portico_assistants (graph_id)",
+        """CREATE TABLE portico_assistant_versions (
+            assistant_id TEXT NOT NULL REFERENCES portico_assistants (assistant_id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            graph_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            description TEXT,
+            config {json} NOT NULL,
+            context {json} NOT NULL,
+            metadata {json} NOT NULL,
+            created_at {ts} NOT NULL,
+            PRIMARY KEY (assistant_id, version)
+        )""",
+        """CREATE TABLE portico_threads (
+            thread_id TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            metadata {json} NOT NULL,
+            "values" {json},
+            interrupts {json} NOT NULL,
+            config {json} NOT NULL,
+            error {json},
+            event_seq BIGINT NOT NULL DEFAULT 0,
+            created_at {ts} NOT NULL,
+            updated_at {ts} NOT NULL
+        )""",
+        "CREATE INDEX portico_threads_status_idx ON portico_threads (status, created_at)",
+        "CREATE INDEX portico_threads_created_at_idx ON portico_threads (created_at)",
+        # event_seq (on threads, above) is the last event seq handed out: retention may delete every event
+        # of a thread, and a resumed stream must still never see a seq reused.
+        # queue_order is the claim order: creation order, immune to clock ties.
+        """CREATE TABLE portico_runs (
+            queue_order {serial_pk},
+            run_id TEXT NOT NULL UNIQUE,
+            thread_id TEXT NOT NULL REFERENCES portico_threads (thread_id) ON DELETE CASCADE,
+            assistant_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            metadata {json} NOT NULL,
+            kwargs {json} NOT NULL,
+            multitask_strategy TEXT NOT NULL,
+            attempt INTEGER NOT NULL DEFAULT 0,
+            error {json},
+            lease_owner TEXT,
+            lease_epoch INTEGER NOT NULL DEFAULT 0,
+            lease_expires_at {ts},
+            available_at {ts} NOT NULL,
+            cancel_action TEXT,
+            created_at {ts} NOT NULL,
+            updated_at {ts} NOT NULL
+        )""",
+        # The hard guarantee behind "one thread, one active run": whatever a claim races with, the
+        # database refuses a second running run on a thread.
+        "CREATE UNIQUE INDEX portico_runs_one_running_idx ON portico_runs (thread_id) WHERE status = 'running'",
+        "CREATE INDEX portico_runs_thread_idx ON portico_runs (thread_id, status, queue_order)",
+        "CREATE INDEX portico_runs_pending_idx ON portico_runs (queue_order) WHERE status = 'pending'",
+        "CREATE INDEX portico_runs_lease_idx ON portico_runs (lease_expires_at) WHERE status = 'running'",
+        """CREATE TABLE portico_events (
+            thread_id TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            run_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            data {blob} NOT NULL,
+            created_at {ts} NOT NULL,
+            PRIMARY KEY (thread_id, seq)
+        )""",
+        "CREATE INDEX portico_events_run_idx ON portico_events (run_id, seq)",
+    ],
+]
+
+_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS portico_schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_at {ts} NOT NULL
+)"""
+
+
+async def migrate(db: Database, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> int:
+    """Apply the migrations not applied yet, in order, in one transaction; returns the schema version."""
+    types = db.dialect.types
+    async with db.write() as tx:
+        if db.dialect.migration_lock:
+            await tx.execute(db.dialect.migration_lock)
+        await tx.execute(_VERSION_TABLE.format(**types))
+        row = await tx.fetchone("SELECT COALESCE(MAX(version), 0) AS version FROM portico_schema_version")
+        current = int(row["version"]) if row else 0
+        for version, statements in enumerate(migrations[current:], start=current + 1):
+            for statement in statements:
+                await tx.execute(statement.format(**types))
+            await tx.execute(
+                "INSERT INTO portico_schema_version (version, applied_at) VALUES (:version, :now)",
+                {"version": version, "now": utcnow()},
+            )
+            current = version
+    return current

@@ -1,0 +1,215 @@
+"""SQLite storage: one file in WAL mode, served by one process.
+
+Our tables are written through one connection whose write transactions (``BEGIN IMMEDIATE``) queue on an
+asyncio lock, so a check-then-act inside one is atomic; reads go through a second connection and see only
+committed data. LangGraph's checkpointer and store each get their own connection to the same file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import weakref
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import orjson
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.store.sqlite.aio import AsyncSqliteStore
+
+from core.storage._common import Clock, iso, json_contains, utcnow
+from core.storage._sql import Dialect, DuplicateKey, SqlStorage, migrate
+from core.storage._sql.db import Params
+
+__all__ = ["SqliteStorage"]
+
+# How long a connection waits for another connection's write lock (the checkpointer's, say).
+_BUSY_TIMEOUT_SECONDS = 30.0
+
+DIALECT = Dialect(
+    name="sqlite",
+    json_is_text=True,
+    lock_rows="",  # BEGIN IMMEDIATE already makes the writer exclusive
+    claim_lock="",
+    contains="portico_json_contains({column}, {param})",
+    columns_sql="SELECT name FROM pragma_table_info(:table) ORDER BY cid",
+    checkpoint_tables=("checkpoints", "writes"),
+    migration_lock="",
+    types={"json": "TEXT", "ts": "TEXT", "blob": "BLOB", "serial_pk": "INTEGER PRIMARY KEY AUTOINCREMENT"},
+)
+
+
+# One process serves a file, yet it may set up two storages on it at once; LangGraph's store setup reads
+# then writes its version table, so setups of one file take turns (per event loop: asyncio locks are).
+_setup_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Path, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _setup_lock(path: Path) -> asyncio.Lock:
+    locks = _setup_locks.setdefault(asyncio.get_running_loop(), {})
+    return locks.setdefault(path.resolve(), asyncio.Lock())
+
+
+def _contains(doc: str | None, pattern: str) -> int:
+    """SQL function ``portico_json_contains``: PostgreSQL's ``@>`` over JSON text."""
+    if doc is None:
+        return 0
+    return int(json_contains(orjson.loads(doc), orjson.loads(pattern)))
+
+
+def _params(params: Params | None) -> dict[str, Any]:
+    # Timestamps are stored as fixed-width ISO text, so they compare correctly as strings.
+    return {k: iso(v) if isinstance(v, datetime) else v for k, v in (params or {}).items()}
+
+
+class _Tx:
+    """``Tx`` over an aiosqlite connection."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetchone(self, sql: str, params: Params | None = None) -> dict[str, Any] | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchall(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
+        try:
+            async with self._conn.execute(sql, _params(params)) as cur:
+                return [dict(row) for row in await cur.fetchall()]
+        except sqlite3.IntegrityError as e:
+            raise DuplicateKey(str(e)) from e
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        try:
+            async with self._conn.execute(sql, _params(params)) as cur:
+                return cur.rowcount
+        except sqlite3.IntegrityError as e:
+            raise DuplicateKey(str(e)) from e
+
+    async def executemany(self, sql: str, params: Sequence[Params]) -> None:
+        try:
+            await self._conn.executemany(sql, [_params(p) for p in params])
+        except sqlite3.IntegrityError as e:
+            raise DuplicateKey(str(e)) from e
+
+
+class _Database:
+    """The writer and reader connections to our tables."""
+
+    dialect = DIALECT
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = asyncio.Lock()
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+
+    async def _connect(self) -> aiosqlite.Connection:
+        # isolation_level=None: no implicit transactions; ours are explicit (BEGIN IMMEDIATE).
+        conn = await aiosqlite.connect(self._path, isolation_level=None, timeout=_BUSY_TIMEOUT_SECONDS)
+        conn.row_factory = sqlite3.Row
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+            await conn.execute(f"PRAGMA {pragma}")
+        await conn.create_function("portico_json_contains", 2, _contains, deterministic=True)
+        return conn
+
+    async def open(self) -> None:
+        self._writer = await self._connect()
+        self._reader = await self._connect()
+
+    async def close(self) -> None:
+        for conn in (self._writer, self._reader):
+            if conn is not None:
+                await conn.close()
+        self._writer = self._reader = None
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[_Tx]:
+        assert self._reader is not None, "SqliteStorage.setup() was not called"
+        yield _Tx(self._reader)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[_Tx]:
+        assert self._writer is not None, "SqliteStorage.setup() was not called"
+        writer = self._writer
+        async with self._lock:
+            try:
+                await writer.execute("BEGIN IMMEDIATE")
+                yield _Tx(writer)
+                await writer.execute("COMMIT")
+            except BaseException:
+                # Shielded: a cancelled caller must not leave the shared connection inside a transaction.
+                await asyncio.shield(self._rollback(writer))
+                raise
+
+    @staticmethod
+    async def _rollback(writer: aiosqlite.Connection) -> None:
+        try:
+            await writer.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass  # BEGIN itself failed: there is no transaction to end
+
+
+class SqliteStorage(SqlStorage):
+    """``Storage`` on one SQLite file (parent directories are created)."""
+
+    _db: _Database
+
+    def __init__(self, path: str | Path, *, clock: Clock = utcnow) -> None:
+        self.path = Path(path)
+        super().__init__(_Database(self.path), clock)
+        self._langgraph_conns: list[aiosqlite.Connection] = []
+        self._workers: set[str] = set()
+        self._ready = False
+
+    async def setup(self) -> None:
+        """Open connections and apply versioned migrations (idempotent)."""
+        if self._ready:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        async with _setup_lock(self.path):
+            try:
+                await self._db.open()
+                await migrate(self._db)
+                saver_conn = await aiosqlite.connect(self.path, timeout=_BUSY_TIMEOUT_SECONDS)
+                self._langgraph_conns.append(saver_conn)
+                # The store issues its own BEGIN, as LangGraph's from_conn_string sets it up.
+                store_conn = await aiosqlite.connect(
+                    self.path, isolation_level=None, timeout=_BUSY_TIMEOUT_SECONDS
+                )
+                self._langgraph_conns.append(store_conn)
+                self.checkpointer = AsyncSqliteSaver(saver_conn)
+                self.store = AsyncSqliteStore(store_conn)
+                await self.checkpointer.setup()
+                await self.store.setup()
+            except BaseException:
+                await self.close()  # so that setup() can be tried again
+                raise
+        self._ready = True
+
+    async def close(self) -> None:
+        """Close every connection; the storage can be set up again afterwards."""
+        for conn in self._langgraph_conns:
+            await conn.close()
+        self._langgraph_conns = []
+        await self._db.close()
+        self._ready = False
+
+    async def notify(self, channel: str, payload: str) -> None:
+        """No-op: one process serves the file, and it signals in memory."""
+
+    async def listen(self, callback: Any) -> None:
+        """No-op: there are no other processes to hear from."""
+
+    async def register_worker(self, worker_id: str) -> None:
+        """Remember ``worker_id`` as alive for as long as this process lives."""
+        self._workers.add(worker_id)
+
+    async def dead_workers(self, owners: Sequence[str]) -> list[str]:
+        """Every owner this process did not register: one process serves the file, so the rest are gone."""
+        return [o for o in dict.fromkeys(owners) if o not in self._workers]

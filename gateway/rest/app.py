@@ -1,0 +1,135 @@
+"""The REST gateway: a Starlette app serving the LangGraph Platform Agent Protocol on a core client."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from clients.grpc import PorticoClient
+from gateway.rest import assistants, run_streams, runs, store, threads
+from gateway.rest._json import JSONResponse
+from gateway.rest._routing import ApiRequest, ApiRoute, Router
+from gateway.rest.errors import EXCEPTION_HANDLERS
+from gateway.rest.openapi import DOCS_HTML, build_openapi
+from gateway.rest.settings import GatewaySettings
+
+__all__ = ["API_ROUTES", "create_app", "serve_gateway"]
+
+logger = logging.getLogger(__name__)
+
+_system = Router("System")
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+@_system.route(
+    "GET", "/ok", response={"type": "object", "properties": {"ok": {"type": "boolean"}}}, errors=()
+)
+async def ok(req: ApiRequest) -> Response:
+    """Liveness: the gateway answers."""
+    return JSONResponse({"ok": True})
+
+
+@_system.route("GET", "/info", response={"type": "object", "additionalProperties": True}, errors=())
+async def info(req: ApiRequest) -> Response:
+    """Server version and the optional features it offers."""
+    return JSONResponse(
+        {
+            "version": req.settings.version,
+            "server": "portico",
+            "langgraph_py_version": _version("langgraph"),
+            "flags": {
+                "assistants": True,
+                "crons": False,
+                "langsmith": False,
+                "store": True,
+                "strict_resume": True,
+            },
+        }
+    )
+
+
+API_ROUTES: list[ApiRoute] = [
+    *_system.routes,
+    *assistants.router.routes,
+    *threads.router.routes,
+    *runs.router.routes,
+    *run_streams.router.routes,
+    *store.router.routes,
+]
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error", exc_info=exc)
+    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+
+
+def create_app(client: PorticoClient | str, *, settings: GatewaySettings | None = None) -> Starlette:
+    """The Agent Protocol REST API over ``client`` (the core's gRPC API).
+
+    ``client`` may be a core address ("host:port"): the app then opens its own channel at start-up and
+    closes it at shutdown (run it with lifespan on).
+    """
+    settings = settings or GatewaySettings()
+    spec: dict[str, Any] = {}
+    target = client if isinstance(client, str) else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if target is None:
+            yield
+            return
+        app.state.client = PorticoClient.connect(target)
+        try:
+            yield
+        finally:
+            await app.state.client.close()
+
+    async def openapi(request: Request) -> Response:
+        if not spec:
+            spec.update(build_openapi(API_ROUTES, title=settings.title, version=settings.version))
+        return JSONResponse(spec)
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(DOCS_HTML)
+
+    routes = [
+        Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
+        Route("/docs", docs, methods=["GET"], include_in_schema=False),
+        *(route.starlette_route() for route in API_ROUTES),
+    ]
+    app = Starlette(
+        routes=routes, exception_handlers={**EXCEPTION_HANDLERS, Exception: _unexpected}, lifespan=lifespan
+    )
+    app.state.client = None if target is not None else client
+    app.state.settings = settings
+    return app
+
+
+async def serve_gateway(
+    core_target: str, host: str = "127.0.0.1", port: int = 8123, *, settings: GatewaySettings | None = None
+) -> None:
+    """Serve the REST gateway on ``host:port`` against the core at ``core_target`` until cancelled."""
+    config = uvicorn.Config(
+        create_app(core_target, settings=settings),
+        host=host,
+        port=port,
+        lifespan="on",
+        log_level="info",
+        timeout_graceful_shutdown=5,
+    )
+    await uvicorn.Server(config).serve()

@@ -1,0 +1,89 @@
+"""The ``portico`` command: serve, or run the core, a worker or the gateway as separate processes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from core.settings import Settings
+
+__all__ = ["main"]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    config = args.config
+    if config is None:
+        for candidate in ("portico.toml", "langgraph.json"):
+            if os.path.exists(candidate):
+                config = candidate
+                break
+    return Settings.from_env(
+        database_url=args.database,
+        config_path=config,
+        workers=getattr(args, "workers", None),
+        max_attempts=getattr(args, "max_attempts", None),
+        lease_seconds=getattr(args, "lease_seconds", None),
+        sweep_seconds=getattr(args, "sweep_seconds", None),
+        heartbeat_seconds=getattr(args, "heartbeat_seconds", None),
+    )
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="portico.toml or langgraph.json (default: ./portico.toml, else ./langgraph.json)")
+    p.add_argument("--database", help="SQLite file path or postgresql:// URL (env PORTICO_DATABASE_URL; "
+                                      "default ./.portico/portico.db)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--grpc-port", type=int, default=50051)
+    p.add_argument("--workers", type=int, help="concurrent runs in this process (default 8)")
+    p.add_argument("--max-attempts", type=int, help="attempts before a run that keeps losing its worker fails")
+    p.add_argument("--lease-seconds", type=float, help=argparse.SUPPRESS)
+    p.add_argument("--heartbeat-seconds", type=float, help=argparse.SUPPRESS)
+    p.add_argument("--sweep-seconds", type=float, help=argparse.SUPPRESS)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portico", description="Open runtime and gateway for LangGraph agents")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="core + workers + gateway in one process")
+    _common(serve)
+    serve.add_argument("--port", type=int, default=8123, help="HTTP port of the gateway")
+    serve.add_argument("--no-http", action="store_true", help="serve gRPC only (no REST gateway)")
+    core = sub.add_parser("core", help="the gRPC core alone (PostgreSQL; workers run as `portico worker`)")
+    _common(core)
+    worker = sub.add_parser("worker", help="a worker process alone (PostgreSQL)")
+    _common(worker)
+    gateway = sub.add_parser("gateway", help="the REST gateway alone, in front of a core")
+    gateway.add_argument("--core", required=True, help="host:port of the core's gRPC endpoint")
+    gateway.add_argument("--host", default="127.0.0.1")
+    gateway.add_argument("--port", type=int, default=8123)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=os.environ.get("PORTICO_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from portico import serve
+
+    if args.command == "gateway":
+        asyncio.run(serve.run_gateway(args.core, host=args.host, port=args.port))
+        return 0
+    settings = _settings(args)
+    split = args.command in ("core", "worker")
+    if split and not settings.database_url.startswith(("postgres://", "postgresql://")):
+        print(f"portico {args.command}: separate processes need PostgreSQL (--database postgresql://…)", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        asyncio.run(serve.run_core(settings, host=args.host, grpc_port=args.grpc_port, http_port=None if args.no_http else args.port, workers=True))
+    elif args.command == "core":
+        asyncio.run(serve.run_core(settings, host=args.host, grpc_port=args.grpc_port, http_port=None, workers=False))
+    else:
+        asyncio.run(serve.run_worker(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

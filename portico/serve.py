@@ -1,0 +1,130 @@
+"""Process wiring: the core, its workers and the gateway in one process, or each part alone."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+from typing import Any
+
+from core.graphs import GraphRegistry, load_project
+from core.runtime import CoreRuntime
+from core.server import CoreServer
+from core.settings import Settings
+from core.storage import open_storage
+
+__all__ = ["Deployment", "run_core", "run_gateway", "run_worker"]
+
+log = logging.getLogger("portico")
+
+
+def _registry(settings: Settings) -> Any:
+    project = load_project(settings.config_path)
+    return GraphRegistry(project)
+
+
+class Deployment:
+    """One ``portico serve``: the gRPC core (with workers unless disabled) and, when ``http_port`` is not
+    None, the REST gateway in front of it over a local gRPC channel."""
+
+    def __init__(self, settings: Settings, *, host: str = "127.0.0.1", grpc_port: int = 50051,
+                 http_port: int | None = 8123, workers: bool = True) -> None:
+        self.settings = settings
+        self.host = host
+        self.grpc_port = grpc_port
+        self.http_port = http_port
+        self.workers = workers
+        self.core: CoreServer | None = None
+        self._http: Any = None
+        self._http_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        registry = _registry(self.settings)
+        runtime = CoreRuntime(self.settings, open_storage(self.settings.database_url), registry)
+        self.core = CoreServer(runtime, host=self.host, port=self.grpc_port)
+        await self.core.start(workers=self.workers)
+        print(f"portico core: gRPC on {self.core.target} (database {_redact(self.settings.database_url)}, "
+              f"graphs {sorted(registry.graph_ids())})", flush=True)
+        if self.http_port is not None:
+            self._http, self._http_task = await _start_gateway(self.core.target, self.host, self.http_port)
+            self.http_port = self._http.servers[0].sockets[0].getsockname()[1] if self._http.servers else self.http_port
+            print(f"portico gateway: http://{self.host}:{self.http_port}", flush=True)
+
+    async def stop(self) -> None:
+        if self._http is not None:
+            self._http.should_exit = True
+            if self._http_task is not None:
+                with contextlib.suppress(BaseException):
+                    await self._http_task
+        if self.core is not None:
+            await self.core.stop()
+
+
+async def _start_gateway(core_target: str, host: str, port: int) -> tuple[Any, asyncio.Task[None]]:
+    import uvicorn
+
+    from gateway.rest import create_app
+
+    app = create_app(core_target)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # we own the signals
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            await task
+            raise RuntimeError("the HTTP gateway failed to start")
+        await asyncio.sleep(0.01)
+    return server, task
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return str(Path(url)) if "://" not in url else url
+
+
+async def _until_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def run_core(settings: Settings, *, host: str, grpc_port: int, http_port: int | None, workers: bool) -> None:
+    """Serve until SIGTERM/SIGINT, then hand running runs back and stop cleanly."""
+    deployment = Deployment(settings, host=host, grpc_port=grpc_port, http_port=http_port, workers=workers)
+    await deployment.start()
+    try:
+        await _until_signal()
+    finally:
+        print("portico: shutting down; running runs are handed back to the queue", flush=True)
+        await deployment.stop()
+
+
+async def run_gateway(core_target: str, *, host: str, port: int) -> None:
+    """The REST gateway alone, in front of a core at ``core_target``."""
+    server, task = await _start_gateway(core_target, host, port)
+    print(f"portico gateway: http://{host}:{port} → core {core_target}", flush=True)
+    try:
+        await _until_signal()
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(BaseException):
+            await task
+
+
+async def run_worker(settings: Settings) -> None:
+    """Workers alone: claim and execute runs from the shared PostgreSQL queue until SIGTERM."""
+    runtime = CoreRuntime(settings, open_storage(settings.database_url), _registry(settings))
+    await runtime.start(workers=True)
+    assert runtime.pool is not None
+    print(f"portico worker {runtime.pool.worker_id}: {settings.workers} slots", flush=True)
+    try:
+        await _until_signal()
+    finally:
+        await runtime.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "CoreError", "InvalidArgument", "LeaseLost", "NotFound", "ThreadBusy"]
+__all__ = ["Conflict", "CoreError", "FailedPrecondition", "InvalidArgument", "LeaseLost", "NotFound", "ThreadBusy"]
 
 
 class CoreError(Exception):
@@ -19,6 +19,10 @@ class InvalidArgument(CoreError):
 
 class Conflict(CoreError):
     """The request conflicts with the current state (an id taken, an active run deleted)."""
+
+
+class FailedPrecondition(CoreError):
+    """The resource is not in a state that allows the operation (e.g. a thread no graph has run on)."""
 
 
 class ThreadBusy(Conflict):

@@ -247,8 +247,7 @@ class Executor:
         thread_status = outcome.get("thread_status") or "idle"
         if interrupts and outcome["status"] in ("success", "interrupted") and thread_status == "idle":
             thread_status = "interrupted"
-        stateless_delete = kw.get("stateless") and (kw.get("on_completion") or "delete") == "delete"
-        ok = await self.storage.runs.finish(
+        await self.storage.runs.finish(
             run_id,
             epoch,
             status=outcome["status"],
@@ -256,10 +255,9 @@ class Executor:
             thread_status=thread_status,
             values=values,
             interrupts=interrupts,
-            delete_thread=bool(stateless_delete),
         )
-        if ok and stateless_delete:
-            await self.storage.checkpoints.delete_thread(thread_id)
+        # A stateless run's thread (on_completion=delete) stays for a grace period so that joins and
+        # late stream readers still get the outcome; the worker pool's sweeper deletes it after that.
         await self.events.published(thread_id)
 
     async def _rollback(self, run: dict[str, Any]) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ["new_id", "utcnow", "set_clock"]
 
-_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
+_clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 
 def new_id() -> str:

@@ -27,6 +27,8 @@ class Settings:
     """Default per-run timeout; a run may set its own."""
     event_retention_seconds: float = 3600.0
     """Events of a finished run stay replayable this long."""
+    stateless_grace_seconds: float = 60.0
+    """How long a finished stateless run's thread stays readable (join, stream) before it is deleted."""
     sweep_seconds: float = 2.0
     """How often lost leases and dead workers are looked for (recovery latency, not run latency)."""
     graph_env: dict[str, str] = field(default_factory=dict)

@@ -21,10 +21,12 @@ from core.notify import Notifier
 from core.settings import Settings
 from core.storage.base import ClaimedRun, Storage
 
-__all__ = ["WorkerPool", "RUNS_KEY"]
+__all__ = ["RUNS_KEY", "STATELESS_MARK", "WorkerPool"]
 
 log = logging.getLogger(__name__)
 RUNS_KEY = "runs"
+STATELESS_MARK = "portico_on_completion"
+"""Thread metadata key marking the thread of a stateless run that is deleted after it ends."""
 
 
 class WorkerPool:
@@ -158,7 +160,22 @@ class WorkerPool:
         if requeued:
             self.wake()
             await self.storage.notify("portico_runs", "wake")
+        await self._delete_finished_stateless_threads()
         return requeued
+
+    async def _delete_finished_stateless_threads(self) -> None:
+        """Stateless runs' threads go once their run has been over for the grace period (durable: the
+        mark is on the thread row, so a restart still deletes them)."""
+        cutoff = utcnow() - timedelta(seconds=self.settings.stateless_grace_seconds)
+        for status in ("idle", "error", "interrupted"):
+            threads = await self.storage.threads.search(
+                metadata={STATELESS_MARK: "delete"}, status=status, limit=100, sort_by="updated_at", sort_order="asc"
+            )
+            for thread in threads:
+                if thread["updated_at"] > cutoff:
+                    break
+                await self.storage.threads.delete(thread["thread_id"])
+                await self.storage.checkpoints.delete_thread(thread["thread_id"])
 
     async def stop(self) -> None:
         """Stop claiming and hand running runs back to the queue (clean shutdown)."""

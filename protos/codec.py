@@ -12,7 +12,7 @@ import dataclasses
 import enum
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -78,7 +78,7 @@ def loads(data: bytes | str | None, default: Any = None) -> Any:
 def _timestamp(value: Any) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value.isoformat()
     if isinstance(value, (date, time)):
         return value.isoformat()

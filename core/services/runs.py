@@ -14,6 +14,7 @@ from core.runtime import CoreRuntime
 from core.services._errors import translate_errors
 from core.services._validate import choice, json_field, object_field
 from core.storage.base import TERMINAL_RUN_STATUSES
+from core.worker import STATELESS_MARK
 from protos import codec
 from protos.portico.v1 import common_pb2, runs_pb2, runs_pb2_grpc
 
@@ -60,6 +61,7 @@ class RunsService(runs_pb2_grpc.RunsServicer):
             "config": object_field("config", request.config),
             "context": object_field("context", request.context),
             "stream_mode": modes,
+            "requested_stream_mode": list(request.requested_stream_mode) or None,
             "stream_subgraphs": request.stream_subgraphs,
             "stream_resumable": request.stream_resumable,
             "interrupt_before": _interrupt_nodes("interrupt_before", list(request.interrupt_before)),
@@ -99,6 +101,8 @@ class RunsService(runs_pb2_grpc.RunsServicer):
             "available_at": now if request.after_seconds <= 0 else now + timedelta(seconds=request.after_seconds),
         }
         thread_metadata = {"graph_id": assistant["graph_id"], "assistant_id": assistant["assistant_id"]}
+        if not request.thread_id and kwargs["on_completion"] == "delete":
+            thread_metadata[STATELESS_MARK] = "delete"
         run, to_stop = await self.rt.storage.runs.create(
             record, if_not_exists=if_not_exists, thread_metadata=thread_metadata
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 import grpc
 
-from core.errors import Conflict, InvalidArgument, NotFound
+from core.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from core.executor import interrupts_of
 from core.ids import new_id
 from core.runtime import CoreRuntime
@@ -41,7 +41,12 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
         return thread
 
     async def _graph(self, thread: dict[str, Any], config: dict[str, Any]) -> Any:
-        """The graph that owns a thread's checkpoints: from its metadata, its latest run, or the only graph."""
+        """The graph that owns a thread's checkpoints."""
+        graph_id = await self._graph_id(thread)
+        return await self.rt.registry.get(graph_id, config, self.rt.storage.checkpointer, self.rt.storage.store)
+
+    async def _graph_id(self, thread: dict[str, Any]) -> str:
+        """From the thread's metadata, its latest run, or the deployment's only graph."""
         graph_id = (thread.get("metadata") or {}).get("graph_id")
         if not graph_id:
             runs = await self.rt.storage.runs.list(thread["thread_id"], limit=1)
@@ -51,9 +56,11 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
         if not graph_id:
             ids = list(self.rt.registry.graph_ids())
             if len(ids) != 1:
-                raise Conflict(f"thread {thread['thread_id']} has no graph yet: run it once, or set metadata.graph_id")
+                raise FailedPrecondition(
+                    f"thread {thread['thread_id']} has no graph yet: run it once, or set metadata.graph_id"
+                )
             graph_id = ids[0]
-        return await self.rt.registry.get(graph_id, config, self.rt.storage.checkpointer, self.rt.storage.store)
+        return str(graph_id)
 
     @staticmethod
     def _config(thread_id: str, checkpoint: dict[str, Any] | None) -> dict[str, Any]:
@@ -119,7 +126,10 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
 
     async def Copy(self, request: threads_pb2.CopyThreadRequest, context: grpc.aio.ServicerContext) -> threads_pb2.Thread:
         source = await self._thread(request.thread_id)
-        target = await self.rt.storage.threads.create(new_id(), metadata=source.get("metadata") or {})
+        metadata = dict(source.get("metadata") or {})
+        if source.get("values") is not None:
+            metadata.setdefault("graph_id", await self._graph_id(source))
+        target = await self.rt.storage.threads.create(new_id(), metadata=metadata)
         await self.rt.storage.checkpoints.copy_thread(source["thread_id"], target["thread_id"])
         await self.rt.storage.threads.set_state(
             target["thread_id"], values=source.get("values"), interrupts=source.get("interrupts"),

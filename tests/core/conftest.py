@@ -29,6 +29,7 @@ def fast_settings(database_url: str, **overrides: object) -> Settings:
         "heartbeat_seconds": 0.2,
         "lease_seconds": 5.0,
         "sweep_seconds": 0.2,
+        "stateless_grace_seconds": 5.0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

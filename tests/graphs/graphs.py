@@ -12,6 +12,7 @@ import operator
 import os
 from typing import Annotated, Any, TypedDict
 
+from gates import gate, started
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableConfig
@@ -19,7 +20,6 @@ from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.types import Send, interrupt
 
-from gates import gate, started
 
 class Count(TypedDict, total=False):
     n: int

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from gates import gate, started
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError
+
+from core import ids as core_ids
 
 
 def _gate_config() -> tuple[str, dict]:
@@ -41,16 +44,21 @@ async def test_wait_background_join_list_delete(sdk: LangGraphClient) -> None:
         await sdk.runs.get(thread_id, run["run_id"])
 
 
-@pytest.mark.xfail(
-    reason="core: Join of a stateless run whose thread on_completion=delete removed says "
-    "'rolled back' instead of answering the run's outcome",
-    strict=False,
-)
-async def test_stateless_wait_deletes_its_thread(sdk: LangGraphClient) -> None:
+async def test_stateless_wait_deletes_its_thread_after_the_grace_period(sdk: LangGraphClient, deployment) -> None:
     created: list[dict] = []
     assert (await sdk.runs.wait(None, "steps", input={"n": 10}, on_run_created=created.append))["n"] == 13
+    thread_id = created[0]["thread_id"]
+    # Readable for the grace period (joins and late stream readers still get the outcome) ...
+    assert (await sdk.runs.join(thread_id, created[0]["run_id"]))["n"] == 13
+    # ... then the sweeper deletes it; move the clock past the grace period instead of waiting.
+    real = core_ids.utcnow()
+    core_ids.set_clock(lambda: real + timedelta(seconds=deployment.settings.stateless_grace_seconds + 1))
+    try:
+        await deployment.core.runtime.pool.sweep()
+    finally:
+        core_ids.set_clock(lambda: datetime.now(UTC))
     with pytest.raises(NotFoundError):
-        await sdk.threads.get(created[0]["thread_id"])
+        await sdk.threads.get(thread_id)
 
 
 async def test_stateless_keep_and_batch(sdk: LangGraphClient) -> None:

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 from gates import gate, started
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, StateGraph
@@ -116,9 +115,6 @@ async def test_resumed_messages_stream_keeps_accumulating(sdk: LangGraphClient) 
     )
 
 
-@pytest.mark.xfail(
-    reason="core: CreateRunRequest.requested_stream_mode is not kept in the run's kwargs yet", strict=False
-)
 async def test_join_without_modes_renders_as_the_creator_asked(sdk: LangGraphClient) -> None:
     # What langgraph-sdk does on its own when a stream is cut: GET the `Location`, no stream_mode.
     thread_id = (await sdk.threads.create())["thread_id"]

@@ -1,10 +1,9 @@
-from collections.abc import Iterable as _Iterable
-from collections.abc import Mapping as _Mapping
-from typing import ClassVar as _ClassVar
-
+from protos.portico.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from google.protobuf.internal import containers as _containers
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -30,7 +29,7 @@ class Assistant(_message.Message):
     version: int
     created_at: str
     updated_at: str
-    def __init__(self, assistant_id: str | None = ..., graph_id: str | None = ..., name: str | None = ..., description: str | None = ..., config: bytes | None = ..., context: bytes | None = ..., metadata: bytes | None = ..., version: int | None = ..., created_at: str | None = ..., updated_at: str | None = ...) -> None: ...
+    def __init__(self, assistant_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., config: _Optional[bytes] = ..., context: _Optional[bytes] = ..., metadata: _Optional[bytes] = ..., version: _Optional[int] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ...) -> None: ...
 
 class CreateAssistantRequest(_message.Message):
     __slots__ = ("assistant_id", "graph_id", "name", "description", "config", "context", "metadata", "if_exists")
@@ -50,13 +49,13 @@ class CreateAssistantRequest(_message.Message):
     context: bytes
     metadata: bytes
     if_exists: str
-    def __init__(self, assistant_id: str | None = ..., graph_id: str | None = ..., name: str | None = ..., description: str | None = ..., config: bytes | None = ..., context: bytes | None = ..., metadata: bytes | None = ..., if_exists: str | None = ...) -> None: ...
+    def __init__(self, assistant_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., config: _Optional[bytes] = ..., context: _Optional[bytes] = ..., metadata: _Optional[bytes] = ..., if_exists: _Optional[str] = ...) -> None: ...
 
 class GetAssistantRequest(_message.Message):
     __slots__ = ("assistant_id",)
     ASSISTANT_ID_FIELD_NUMBER: _ClassVar[int]
     assistant_id: str
-    def __init__(self, assistant_id: str | None = ...) -> None: ...
+    def __init__(self, assistant_id: _Optional[str] = ...) -> None: ...
 
 class UpdateAssistantRequest(_message.Message):
     __slots__ = ("assistant_id", "graph_id", "name", "description", "config", "context", "metadata")
@@ -74,7 +73,7 @@ class UpdateAssistantRequest(_message.Message):
     config: bytes
     context: bytes
     metadata: bytes
-    def __init__(self, assistant_id: str | None = ..., graph_id: str | None = ..., name: str | None = ..., description: str | None = ..., config: bytes | None = ..., context: bytes | None = ..., metadata: bytes | None = ...) -> None: ...
+    def __init__(self, assistant_id: _Optional[str] = ..., graph_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., config: _Optional[bytes] = ..., context: _Optional[bytes] = ..., metadata: _Optional[bytes] = ...) -> None: ...
 
 class SearchAssistantsRequest(_message.Message):
     __slots__ = ("metadata", "graph_id", "name", "limit", "offset", "sort_by", "sort_order")
@@ -92,13 +91,13 @@ class SearchAssistantsRequest(_message.Message):
     offset: int
     sort_by: str
     sort_order: str
-    def __init__(self, metadata: bytes | None = ..., graph_id: str | None = ..., name: str | None = ..., limit: int | None = ..., offset: int | None = ..., sort_by: str | None = ..., sort_order: str | None = ...) -> None: ...
+    def __init__(self, metadata: _Optional[bytes] = ..., graph_id: _Optional[str] = ..., name: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_order: _Optional[str] = ...) -> None: ...
 
 class AssistantList(_message.Message):
     __slots__ = ("assistants",)
     ASSISTANTS_FIELD_NUMBER: _ClassVar[int]
     assistants: _containers.RepeatedCompositeFieldContainer[Assistant]
-    def __init__(self, assistants: _Iterable[Assistant | _Mapping] | None = ...) -> None: ...
+    def __init__(self, assistants: _Optional[_Iterable[_Union[Assistant, _Mapping]]] = ...) -> None: ...
 
 class ListAssistantVersionsRequest(_message.Message):
     __slots__ = ("assistant_id", "metadata", "limit", "offset")
@@ -110,7 +109,7 @@ class ListAssistantVersionsRequest(_message.Message):
     metadata: bytes
     limit: int
     offset: int
-    def __init__(self, assistant_id: str | None = ..., metadata: bytes | None = ..., limit: int | None = ..., offset: int | None = ...) -> None: ...
+    def __init__(self, assistant_id: _Optional[str] = ..., metadata: _Optional[bytes] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
 
 class SetLatestVersionRequest(_message.Message):
     __slots__ = ("assistant_id", "version")
@@ -118,7 +117,7 @@ class SetLatestVersionRequest(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     assistant_id: str
     version: int
-    def __init__(self, assistant_id: str | None = ..., version: int | None = ...) -> None: ...
+    def __init__(self, assistant_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class GetGraphRequest(_message.Message):
     __slots__ = ("assistant_id", "xray", "xray_depth")
@@ -128,13 +127,13 @@ class GetGraphRequest(_message.Message):
     assistant_id: str
     xray: bool
     xray_depth: int
-    def __init__(self, assistant_id: str | None = ..., xray: bool | None = ..., xray_depth: int | None = ...) -> None: ...
+    def __init__(self, assistant_id: _Optional[str] = ..., xray: _Optional[bool] = ..., xray_depth: _Optional[int] = ...) -> None: ...
 
 class JsonValue(_message.Message):
     __slots__ = ("json",)
     JSON_FIELD_NUMBER: _ClassVar[int]
     json: bytes
-    def __init__(self, json: bytes | None = ...) -> None: ...
+    def __init__(self, json: _Optional[bytes] = ...) -> None: ...
 
 class GetSubgraphsRequest(_message.Message):
     __slots__ = ("assistant_id", "namespace", "recurse")
@@ -144,4 +143,4 @@ class GetSubgraphsRequest(_message.Message):
     assistant_id: str
     namespace: str
     recurse: bool
-    def __init__(self, assistant_id: str | None = ..., namespace: str | None = ..., recurse: bool | None = ...) -> None: ...
+    def __init__(self, assistant_id: _Optional[str] = ..., namespace: _Optional[str] = ..., recurse: _Optional[bool] = ...) -> None: ...

@@ -1,10 +1,9 @@
-from collections.abc import Iterable as _Iterable
-from collections.abc import Mapping as _Mapping
-from typing import ClassVar as _ClassVar
-
+from protos.portico.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from google.protobuf.internal import containers as _containers
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -28,7 +27,7 @@ class Cron(_message.Message):
     next_run_date: str
     created_at: str
     updated_at: str
-    def __init__(self, cron_id: str | None = ..., assistant_id: str | None = ..., thread_id: str | None = ..., schedule: str | None = ..., payload: bytes | None = ..., metadata: bytes | None = ..., next_run_date: str | None = ..., created_at: str | None = ..., updated_at: str | None = ...) -> None: ...
+    def __init__(self, cron_id: _Optional[str] = ..., assistant_id: _Optional[str] = ..., thread_id: _Optional[str] = ..., schedule: _Optional[str] = ..., payload: _Optional[bytes] = ..., metadata: _Optional[bytes] = ..., next_run_date: _Optional[str] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ...) -> None: ...
 
 class CreateCronRequest(_message.Message):
     __slots__ = ("assistant_id", "thread_id", "schedule", "payload", "metadata")
@@ -42,13 +41,13 @@ class CreateCronRequest(_message.Message):
     schedule: str
     payload: bytes
     metadata: bytes
-    def __init__(self, assistant_id: str | None = ..., thread_id: str | None = ..., schedule: str | None = ..., payload: bytes | None = ..., metadata: bytes | None = ...) -> None: ...
+    def __init__(self, assistant_id: _Optional[str] = ..., thread_id: _Optional[str] = ..., schedule: _Optional[str] = ..., payload: _Optional[bytes] = ..., metadata: _Optional[bytes] = ...) -> None: ...
 
 class GetCronRequest(_message.Message):
     __slots__ = ("cron_id",)
     CRON_ID_FIELD_NUMBER: _ClassVar[int]
     cron_id: str
-    def __init__(self, cron_id: str | None = ...) -> None: ...
+    def __init__(self, cron_id: _Optional[str] = ...) -> None: ...
 
 class SearchCronsRequest(_message.Message):
     __slots__ = ("assistant_id", "thread_id", "limit", "offset")
@@ -60,10 +59,10 @@ class SearchCronsRequest(_message.Message):
     thread_id: str
     limit: int
     offset: int
-    def __init__(self, assistant_id: str | None = ..., thread_id: str | None = ..., limit: int | None = ..., offset: int | None = ...) -> None: ...
+    def __init__(self, assistant_id: _Optional[str] = ..., thread_id: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
 
 class CronList(_message.Message):
     __slots__ = ("crons",)
     CRONS_FIELD_NUMBER: _ClassVar[int]
     crons: _containers.RepeatedCompositeFieldContainer[Cron]
-    def __init__(self, crons: _Iterable[Cron | _Mapping] | None = ...) -> None: ...
+    def __init__(self, crons: _Optional[_Iterable[_Union[Cron, _Mapping]]] = ...) -> None: ...

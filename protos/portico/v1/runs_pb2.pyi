@@ -1,10 +1,9 @@
-from collections.abc import Iterable as _Iterable
-from collections.abc import Mapping as _Mapping
-from typing import ClassVar as _ClassVar
-
+from protos.portico.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from google.protobuf.internal import containers as _containers
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -32,7 +31,7 @@ class Run(_message.Message):
     updated_at: str
     attempt: int
     error: bytes
-    def __init__(self, run_id: str | None = ..., thread_id: str | None = ..., assistant_id: str | None = ..., status: str | None = ..., metadata: bytes | None = ..., kwargs: bytes | None = ..., multitask_strategy: str | None = ..., created_at: str | None = ..., updated_at: str | None = ..., attempt: int | None = ..., error: bytes | None = ...) -> None: ...
+    def __init__(self, run_id: _Optional[str] = ..., thread_id: _Optional[str] = ..., assistant_id: _Optional[str] = ..., status: _Optional[str] = ..., metadata: _Optional[bytes] = ..., kwargs: _Optional[bytes] = ..., multitask_strategy: _Optional[str] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., attempt: _Optional[int] = ..., error: _Optional[bytes] = ...) -> None: ...
 
 class CreateRunRequest(_message.Message):
     __slots__ = ("thread_id", "assistant_id", "input", "command", "config", "context", "metadata", "stream_mode", "stream_subgraphs", "interrupt_before", "interrupt_after", "multitask_strategy", "if_not_exists", "checkpoint", "durability", "webhook", "after_seconds", "on_completion", "timeout_seconds", "stream_resumable", "checkpoint_during", "requested_stream_mode")
@@ -80,7 +79,7 @@ class CreateRunRequest(_message.Message):
     stream_resumable: bool
     checkpoint_during: bool
     requested_stream_mode: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, thread_id: str | None = ..., assistant_id: str | None = ..., input: bytes | None = ..., command: bytes | None = ..., config: bytes | None = ..., context: bytes | None = ..., metadata: bytes | None = ..., stream_mode: _Iterable[str] | None = ..., stream_subgraphs: bool | None = ..., interrupt_before: _Iterable[str] | None = ..., interrupt_after: _Iterable[str] | None = ..., multitask_strategy: str | None = ..., if_not_exists: str | None = ..., checkpoint: bytes | None = ..., durability: str | None = ..., webhook: str | None = ..., after_seconds: float | None = ..., on_completion: str | None = ..., timeout_seconds: float | None = ..., stream_resumable: bool | None = ..., checkpoint_during: bool | None = ..., requested_stream_mode: _Iterable[str] | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., assistant_id: _Optional[str] = ..., input: _Optional[bytes] = ..., command: _Optional[bytes] = ..., config: _Optional[bytes] = ..., context: _Optional[bytes] = ..., metadata: _Optional[bytes] = ..., stream_mode: _Optional[_Iterable[str]] = ..., stream_subgraphs: _Optional[bool] = ..., interrupt_before: _Optional[_Iterable[str]] = ..., interrupt_after: _Optional[_Iterable[str]] = ..., multitask_strategy: _Optional[str] = ..., if_not_exists: _Optional[str] = ..., checkpoint: _Optional[bytes] = ..., durability: _Optional[str] = ..., webhook: _Optional[str] = ..., after_seconds: _Optional[float] = ..., on_completion: _Optional[str] = ..., timeout_seconds: _Optional[float] = ..., stream_resumable: _Optional[bool] = ..., checkpoint_during: _Optional[bool] = ..., requested_stream_mode: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetRunRequest(_message.Message):
     __slots__ = ("thread_id", "run_id")
@@ -88,7 +87,7 @@ class GetRunRequest(_message.Message):
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     run_id: str
-    def __init__(self, thread_id: str | None = ..., run_id: str | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., run_id: _Optional[str] = ...) -> None: ...
 
 class ListRunsRequest(_message.Message):
     __slots__ = ("thread_id", "limit", "offset", "status")
@@ -100,13 +99,13 @@ class ListRunsRequest(_message.Message):
     limit: int
     offset: int
     status: str
-    def __init__(self, thread_id: str | None = ..., limit: int | None = ..., offset: int | None = ..., status: str | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., status: _Optional[str] = ...) -> None: ...
 
 class RunList(_message.Message):
     __slots__ = ("runs",)
     RUNS_FIELD_NUMBER: _ClassVar[int]
     runs: _containers.RepeatedCompositeFieldContainer[Run]
-    def __init__(self, runs: _Iterable[Run | _Mapping] | None = ...) -> None: ...
+    def __init__(self, runs: _Optional[_Iterable[_Union[Run, _Mapping]]] = ...) -> None: ...
 
 class CancelRunRequest(_message.Message):
     __slots__ = ("thread_id", "run_id", "action", "wait")
@@ -118,7 +117,7 @@ class CancelRunRequest(_message.Message):
     run_id: str
     action: str
     wait: bool
-    def __init__(self, thread_id: str | None = ..., run_id: str | None = ..., action: str | None = ..., wait: bool | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., run_id: _Optional[str] = ..., action: _Optional[str] = ..., wait: _Optional[bool] = ...) -> None: ...
 
 class CancelRunsRequest(_message.Message):
     __slots__ = ("thread_id", "run_ids", "status", "action")
@@ -130,7 +129,7 @@ class CancelRunsRequest(_message.Message):
     run_ids: _containers.RepeatedScalarFieldContainer[str]
     status: str
     action: str
-    def __init__(self, thread_id: str | None = ..., run_ids: _Iterable[str] | None = ..., status: str | None = ..., action: str | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., run_ids: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., action: _Optional[str] = ...) -> None: ...
 
 class JoinRunRequest(_message.Message):
     __slots__ = ("thread_id", "run_id")
@@ -138,7 +137,7 @@ class JoinRunRequest(_message.Message):
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     run_id: str
-    def __init__(self, thread_id: str | None = ..., run_id: str | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., run_id: _Optional[str] = ...) -> None: ...
 
 class RunResult(_message.Message):
     __slots__ = ("run", "values", "interrupts")
@@ -148,7 +147,7 @@ class RunResult(_message.Message):
     run: Run
     values: bytes
     interrupts: bytes
-    def __init__(self, run: Run | _Mapping | None = ..., values: bytes | None = ..., interrupts: bytes | None = ...) -> None: ...
+    def __init__(self, run: _Optional[_Union[Run, _Mapping]] = ..., values: _Optional[bytes] = ..., interrupts: _Optional[bytes] = ...) -> None: ...
 
 class StreamRequest(_message.Message):
     __slots__ = ("run_id", "thread_id", "after_seq", "stream_mode")
@@ -160,7 +159,7 @@ class StreamRequest(_message.Message):
     thread_id: str
     after_seq: int
     stream_mode: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, run_id: str | None = ..., thread_id: str | None = ..., after_seq: int | None = ..., stream_mode: _Iterable[str] | None = ...) -> None: ...
+    def __init__(self, run_id: _Optional[str] = ..., thread_id: _Optional[str] = ..., after_seq: _Optional[int] = ..., stream_mode: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Event(_message.Message):
     __slots__ = ("run_id", "seq", "event", "data")
@@ -172,4 +171,4 @@ class Event(_message.Message):
     seq: int
     event: str
     data: bytes
-    def __init__(self, run_id: str | None = ..., seq: int | None = ..., event: str | None = ..., data: bytes | None = ...) -> None: ...
+    def __init__(self, run_id: _Optional[str] = ..., seq: _Optional[int] = ..., event: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...

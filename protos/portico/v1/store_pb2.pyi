@@ -1,10 +1,9 @@
-from collections.abc import Iterable as _Iterable
-from collections.abc import Mapping as _Mapping
-from typing import ClassVar as _ClassVar
-
+from protos.portico.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from google.protobuf.internal import containers as _containers
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -22,7 +21,7 @@ class Item(_message.Message):
     created_at: str
     updated_at: str
     score: float
-    def __init__(self, namespace: _Iterable[str] | None = ..., key: str | None = ..., value: bytes | None = ..., created_at: str | None = ..., updated_at: str | None = ..., score: float | None = ...) -> None: ...
+    def __init__(self, namespace: _Optional[_Iterable[str]] = ..., key: _Optional[str] = ..., value: _Optional[bytes] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., score: _Optional[float] = ...) -> None: ...
 
 class PutItemRequest(_message.Message):
     __slots__ = ("namespace", "key", "value", "index", "ttl_minutes")
@@ -36,7 +35,7 @@ class PutItemRequest(_message.Message):
     value: bytes
     index: bytes
     ttl_minutes: float
-    def __init__(self, namespace: _Iterable[str] | None = ..., key: str | None = ..., value: bytes | None = ..., index: bytes | None = ..., ttl_minutes: float | None = ...) -> None: ...
+    def __init__(self, namespace: _Optional[_Iterable[str]] = ..., key: _Optional[str] = ..., value: _Optional[bytes] = ..., index: _Optional[bytes] = ..., ttl_minutes: _Optional[float] = ...) -> None: ...
 
 class GetItemRequest(_message.Message):
     __slots__ = ("namespace", "key", "refresh_ttl")
@@ -46,7 +45,7 @@ class GetItemRequest(_message.Message):
     namespace: _containers.RepeatedScalarFieldContainer[str]
     key: str
     refresh_ttl: bool
-    def __init__(self, namespace: _Iterable[str] | None = ..., key: str | None = ..., refresh_ttl: bool | None = ...) -> None: ...
+    def __init__(self, namespace: _Optional[_Iterable[str]] = ..., key: _Optional[str] = ..., refresh_ttl: _Optional[bool] = ...) -> None: ...
 
 class SearchItemsRequest(_message.Message):
     __slots__ = ("namespace_prefix", "filter", "query", "limit", "offset", "refresh_ttl")
@@ -62,13 +61,13 @@ class SearchItemsRequest(_message.Message):
     limit: int
     offset: int
     refresh_ttl: bool
-    def __init__(self, namespace_prefix: _Iterable[str] | None = ..., filter: bytes | None = ..., query: str | None = ..., limit: int | None = ..., offset: int | None = ..., refresh_ttl: bool | None = ...) -> None: ...
+    def __init__(self, namespace_prefix: _Optional[_Iterable[str]] = ..., filter: _Optional[bytes] = ..., query: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., refresh_ttl: _Optional[bool] = ...) -> None: ...
 
 class ItemList(_message.Message):
     __slots__ = ("items",)
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Item]
-    def __init__(self, items: _Iterable[Item | _Mapping] | None = ...) -> None: ...
+    def __init__(self, items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ...) -> None: ...
 
 class ListNamespacesRequest(_message.Message):
     __slots__ = ("prefix", "suffix", "max_depth", "limit", "offset")
@@ -82,16 +81,16 @@ class ListNamespacesRequest(_message.Message):
     max_depth: int
     limit: int
     offset: int
-    def __init__(self, prefix: _Iterable[str] | None = ..., suffix: _Iterable[str] | None = ..., max_depth: int | None = ..., limit: int | None = ..., offset: int | None = ...) -> None: ...
+    def __init__(self, prefix: _Optional[_Iterable[str]] = ..., suffix: _Optional[_Iterable[str]] = ..., max_depth: _Optional[int] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
 
 class Namespace(_message.Message):
     __slots__ = ("parts",)
     PARTS_FIELD_NUMBER: _ClassVar[int]
     parts: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, parts: _Iterable[str] | None = ...) -> None: ...
+    def __init__(self, parts: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class NamespaceList(_message.Message):
     __slots__ = ("namespaces",)
     NAMESPACES_FIELD_NUMBER: _ClassVar[int]
     namespaces: _containers.RepeatedCompositeFieldContainer[Namespace]
-    def __init__(self, namespaces: _Iterable[Namespace | _Mapping] | None = ...) -> None: ...
+    def __init__(self, namespaces: _Optional[_Iterable[_Union[Namespace, _Mapping]]] = ...) -> None: ...

@@ -1,10 +1,9 @@
-from collections.abc import Iterable as _Iterable
-from collections.abc import Mapping as _Mapping
-from typing import ClassVar as _ClassVar
-
+from protos.portico.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from google.protobuf.internal import containers as _containers
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -28,7 +27,7 @@ class Thread(_message.Message):
     created_at: str
     updated_at: str
     error: bytes
-    def __init__(self, thread_id: str | None = ..., status: str | None = ..., metadata: bytes | None = ..., values: bytes | None = ..., interrupts: bytes | None = ..., config: bytes | None = ..., created_at: str | None = ..., updated_at: str | None = ..., error: bytes | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., status: _Optional[str] = ..., metadata: _Optional[bytes] = ..., values: _Optional[bytes] = ..., interrupts: _Optional[bytes] = ..., config: _Optional[bytes] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., error: _Optional[bytes] = ...) -> None: ...
 
 class CreateThreadRequest(_message.Message):
     __slots__ = ("thread_id", "metadata", "if_exists", "ttl_seconds")
@@ -40,13 +39,13 @@ class CreateThreadRequest(_message.Message):
     metadata: bytes
     if_exists: str
     ttl_seconds: int
-    def __init__(self, thread_id: str | None = ..., metadata: bytes | None = ..., if_exists: str | None = ..., ttl_seconds: int | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., metadata: _Optional[bytes] = ..., if_exists: _Optional[str] = ..., ttl_seconds: _Optional[int] = ...) -> None: ...
 
 class GetThreadRequest(_message.Message):
     __slots__ = ("thread_id",)
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
-    def __init__(self, thread_id: str | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ...) -> None: ...
 
 class UpdateThreadRequest(_message.Message):
     __slots__ = ("thread_id", "metadata")
@@ -54,7 +53,7 @@ class UpdateThreadRequest(_message.Message):
     METADATA_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
     metadata: bytes
-    def __init__(self, thread_id: str | None = ..., metadata: bytes | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., metadata: _Optional[bytes] = ...) -> None: ...
 
 class SearchThreadsRequest(_message.Message):
     __slots__ = ("metadata", "values", "status", "limit", "offset", "sort_by", "sort_order", "ids")
@@ -74,25 +73,25 @@ class SearchThreadsRequest(_message.Message):
     sort_by: str
     sort_order: str
     ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, metadata: bytes | None = ..., values: bytes | None = ..., status: str | None = ..., limit: int | None = ..., offset: int | None = ..., sort_by: str | None = ..., sort_order: str | None = ..., ids: _Iterable[str] | None = ...) -> None: ...
+    def __init__(self, metadata: _Optional[bytes] = ..., values: _Optional[bytes] = ..., status: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort_by: _Optional[str] = ..., sort_order: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ThreadList(_message.Message):
     __slots__ = ("threads",)
     THREADS_FIELD_NUMBER: _ClassVar[int]
     threads: _containers.RepeatedCompositeFieldContainer[Thread]
-    def __init__(self, threads: _Iterable[Thread | _Mapping] | None = ...) -> None: ...
+    def __init__(self, threads: _Optional[_Iterable[_Union[Thread, _Mapping]]] = ...) -> None: ...
 
 class CopyThreadRequest(_message.Message):
     __slots__ = ("thread_id",)
     THREAD_ID_FIELD_NUMBER: _ClassVar[int]
     thread_id: str
-    def __init__(self, thread_id: str | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ...) -> None: ...
 
 class ThreadState(_message.Message):
     __slots__ = ("state",)
     STATE_FIELD_NUMBER: _ClassVar[int]
     state: bytes
-    def __init__(self, state: bytes | None = ...) -> None: ...
+    def __init__(self, state: _Optional[bytes] = ...) -> None: ...
 
 class GetStateRequest(_message.Message):
     __slots__ = ("thread_id", "checkpoint", "subgraphs")
@@ -102,7 +101,7 @@ class GetStateRequest(_message.Message):
     thread_id: str
     checkpoint: bytes
     subgraphs: bool
-    def __init__(self, thread_id: str | None = ..., checkpoint: bytes | None = ..., subgraphs: bool | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., checkpoint: _Optional[bytes] = ..., subgraphs: _Optional[bool] = ...) -> None: ...
 
 class UpdateStateRequest(_message.Message):
     __slots__ = ("thread_id", "values", "as_node", "checkpoint")
@@ -114,13 +113,13 @@ class UpdateStateRequest(_message.Message):
     values: bytes
     as_node: str
     checkpoint: bytes
-    def __init__(self, thread_id: str | None = ..., values: bytes | None = ..., as_node: str | None = ..., checkpoint: bytes | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., values: _Optional[bytes] = ..., as_node: _Optional[str] = ..., checkpoint: _Optional[bytes] = ...) -> None: ...
 
 class UpdateStateResponse(_message.Message):
     __slots__ = ("checkpoint",)
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     checkpoint: bytes
-    def __init__(self, checkpoint: bytes | None = ...) -> None: ...
+    def __init__(self, checkpoint: _Optional[bytes] = ...) -> None: ...
 
 class GetHistoryRequest(_message.Message):
     __slots__ = ("thread_id", "limit", "before", "metadata", "checkpoint")
@@ -134,10 +133,10 @@ class GetHistoryRequest(_message.Message):
     before: bytes
     metadata: bytes
     checkpoint: bytes
-    def __init__(self, thread_id: str | None = ..., limit: int | None = ..., before: bytes | None = ..., metadata: bytes | None = ..., checkpoint: bytes | None = ...) -> None: ...
+    def __init__(self, thread_id: _Optional[str] = ..., limit: _Optional[int] = ..., before: _Optional[bytes] = ..., metadata: _Optional[bytes] = ..., checkpoint: _Optional[bytes] = ...) -> None: ...
 
 class ThreadHistory(_message.Message):
     __slots__ = ("states",)
     STATES_FIELD_NUMBER: _ClassVar[int]
     states: _containers.RepeatedCompositeFieldContainer[ThreadState]
-    def __init__(self, states: _Iterable[ThreadState | _Mapping] | None = ...) -> None: ...
+    def __init__(self, states: _Optional[_Iterable[_Union[ThreadState, _Mapping]]] = ...) -> None: ...

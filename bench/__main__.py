@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import core_bench
+from bench import core_bench, rest_bench
 
-SUITES = {"core": core_bench.main}
+SUITES = {"core": core_bench.main, "rest": rest_bench.main}
 
 
 def main() -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +45,16 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, database: str, port: int, workers: int = 16) -> None:
-        self.database, self.port, self.workers = database, port, workers
+    """``portico serve`` in a subprocess: gRPC on ``port``, and the REST gateway on ``http_port`` if given."""
+
+    def __init__(self, database: str, port: int, workers: int = 16, http_port: int | None = None) -> None:
+        self.database, self.port, self.workers, self.http_port = database, port, workers, http_port
         self.proc: subprocess.Popen[bytes] | None = None
 
     async def start(self) -> float:
         t0 = time.perf_counter()
-        cmd = [sys.executable, "-m", "portico", "serve", "--no-http", "--config", str(GRAPHS / "langgraph.json"),
+        http = ["--port", str(self.http_port)] if self.http_port else ["--no-http"]
+        cmd = [sys.executable, "-m", "portico", "serve", *http, "--config", str(GRAPHS / "langgraph.json"),
                "--database", self.database, "--grpc-port", str(self.port), "--workers", str(self.workers),
                "--sweep-seconds", "0.5"]
         env = {**os.environ, "PORTICO_LOG_LEVEL": "WARNING"}
@@ -69,21 +74,32 @@ class Server:
             self.proc.wait(30)
 
 
+@contextlib.asynccontextmanager
+async def floor_saver(database: str) -> AsyncIterator[Any]:
+    """The checkpointer Portico uses on ``database``, for LangGraph run in process (the floor)."""
+    if database.startswith("postgres"):
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+        async with AsyncPostgresSaver.from_conn_string(database) as saver:
+            await saver.setup()
+            yield saver
+        return
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    async with AsyncSqliteSaver.from_conn_string(database + ".floor") as saver:
+        await saver.setup()
+        # Portico's SQLite connections run WAL with synchronous=NORMAL; the floor gets the same.
+        await saver.conn.execute("PRAGMA journal_mode=WAL")
+        await saver.conn.execute("PRAGMA synchronous=NORMAL")
+        yield saver
+
+
 async def _inprocess(database: str, n: int, concurrency: int) -> dict[str, float]:
     """The floor: the same graphs invoked in process by LangGraph with the same checkpointer."""
     import graphs  # tests/graphs
 
-    if database.startswith("postgres"):
-        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-
-        cm: Any = AsyncPostgresSaver.from_conn_string(database)
-    else:
-        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
-        cm = AsyncSqliteSaver.from_conn_string(database + ".floor")
     out: dict[str, float] = {}
-    async with cm as saver:
-        await saver.setup()
+    async with floor_saver(database) as saver:
         steps = graphs.steps.copy(update={"checkpointer": saver})
         approval = graphs.approval.copy(update={"checkpointer": saver})
         lat = []

@@ -20,6 +20,7 @@ from langgraph.types import Command, Send
 from core.errors import LeaseLost
 from core.events import EventLog, RunEventWriter
 from core.fencing import FencedCheckpointer
+from core.state import interrupt_to_dict
 from core.storage.base import ClaimedRun, Storage
 
 __all__ = ["Executor", "RunControl", "build_command"]
@@ -74,7 +75,7 @@ def interrupts_of(state: Any) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for task in state.tasks:
         if task.interrupts:
-            out[task.id] = [{"value": i.value, "id": i.id} for i in task.interrupts]
+            out[task.id] = [interrupt_to_dict(i) for i in task.interrupts]
     return out
 
 
@@ -226,7 +227,6 @@ class Executor:
     async def _finish(self, claimed: ClaimedRun, outcome: dict[str, Any]) -> None:
         run, epoch = claimed.run, claimed.epoch
         run_id, thread_id = run["run_id"], run["thread_id"]
-        kw = run["kwargs"] or {}
         values: Any = None
         interrupts: dict[str, Any] = {}
         graph = outcome.get("graph")
@@ -264,8 +264,10 @@ class Executor:
         """Remove the checkpoints this run wrote: everything newer than the last one it did not write."""
         start_id: str | None = None
         config = {"configurable": {"thread_id": run["thread_id"], "checkpoint_ns": ""}}
-        async for item in self.storage.checkpointer.alist(config):
-            if item.metadata.get("run_id") != run["run_id"]:
-                start_id = item.config["configurable"]["checkpoint_id"]
-                break
+        # Closed before the delete: the SQLite saver holds the write turn while its listing is open.
+        async with contextlib.aclosing(self.storage.checkpointer.alist(config)) as items:
+            async for item in items:
+                if item.metadata.get("run_id") != run["run_id"]:
+                    start_id = item.config["configurable"]["checkpoint_id"]
+                    break
         await self.storage.checkpoints.delete_after(run["thread_id"], start_id)

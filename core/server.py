@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
@@ -44,7 +45,15 @@ _OPTIONS = [
 class CoreServer:
     """Serves one ``CoreRuntime`` over gRPC on ``host:port`` (port 0 picks a free one)."""
 
-    def __init__(self, runtime: CoreRuntime, *, host: str = "127.0.0.1", port: int = 50051, interceptors: Any = None) -> None:
+    def __init__(
+        self,
+        runtime: CoreRuntime,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 50051,
+        interceptors: Any = None,
+        extra_services: Sequence[Callable[[grpc.aio.Server], None]] = (),
+    ) -> None:
         self.runtime = runtime
         self.host = host
         self.port = port
@@ -55,6 +64,9 @@ class CoreServer:
         runs_pb2_grpc.add_RunsServicer_to_server(RunsService(runtime), self.server)
         store_pb2_grpc.add_StoreServicer_to_server(StoreService(runtime), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        # Services the composition root adds on the same port (A2A's gRPC binding); the core knows none of them.
+        for add_service in extra_services:
+            add_service(self.server)
         reflection.enable_server_reflection(
             [*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
             self.server,

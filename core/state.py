@@ -6,7 +6,7 @@ from typing import Any
 
 from protos import codec
 
-__all__ = ["snapshot_to_dict", "checkpoint_of"]
+__all__ = ["checkpoint_of", "interrupt_to_dict", "snapshot_to_dict"]
 
 
 def checkpoint_of(config: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -20,28 +20,41 @@ def checkpoint_of(config: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: configurable[k] for k in keys if k in configurable}
 
 
+def interrupt_to_dict(interrupt: Any) -> dict[str, Any]:
+    """One ``Interrupt``: its value, its id, and the JSON Schema of the answer when the graph gave one."""
+    out = {"value": interrupt.value, "id": interrupt.id}
+    schema = getattr(interrupt, "response_schema", None)
+    if schema is not None:
+        if not isinstance(schema, dict):  # a Python type, before LangGraph surfaced it as JSON Schema
+            from pydantic import TypeAdapter
+
+            schema = TypeAdapter(schema).json_schema()
+        out["response_schema"] = schema
+    return out
+
+
 def snapshot_to_dict(snapshot: Any) -> dict[str, Any]:
     """One state snapshot as LangGraph Platform returns it from /threads/{id}/state and /history."""
     tasks = []
     for task in snapshot.tasks:
         state = task.state
-        if state is not None and hasattr(state, "values"):
-            state = snapshot_to_dict(state)
-        elif isinstance(state, dict):
+        if isinstance(state, dict):  # a subgraph's config (a dict has a ``values`` attribute too)
             state = {"configurable": state.get("configurable", {})}
+        elif state is not None and hasattr(state, "tasks"):  # the subgraph's own snapshot
+            state = snapshot_to_dict(state)
         tasks.append(
             {
                 "id": task.id,
                 "name": task.name,
                 "path": list(task.path) if task.path else [],
                 "error": repr(task.error) if task.error is not None else None,
-                "interrupts": [{"value": i.value, "id": i.id} for i in task.interrupts],
+                "interrupts": [interrupt_to_dict(i) for i in task.interrupts],
                 "checkpoint": checkpoint_of(state) if isinstance(state, dict) and "configurable" in state else None,
                 "state": state,
                 "result": task.result,
             }
         )
-    interrupts = [{"value": i.value, "id": i.id} for i in getattr(snapshot, "interrupts", ())]
+    interrupts = [interrupt_to_dict(i) for i in getattr(snapshot, "interrupts", ())]
     return codec.to_jsonable(
         {
             "values": snapshot.values,

@@ -60,12 +60,34 @@ def _parser() -> argparse.ArgumentParser:
     gateway.add_argument("--core", required=True, help="host:port of the core's gRPC endpoint")
     gateway.add_argument("--host", default="127.0.0.1")
     gateway.add_argument("--port", type=int, default=8123)
+    bridge = sub.add_parser("mcp-stdio", help="an MCP server on stdio forwarding to a gateway's /mcp (Claude Desktop)")
+    bridge.add_argument("--url", default="http://127.0.0.1:8123/mcp", help="the gateway's MCP endpoint")
+    bridge.add_argument("--header", action="append", default=[], metavar="NAME:VALUE",
+                        help="an HTTP header sent with every request (e.g. 'Authorization: Bearer …'); repeatable")
     return parser
+
+
+def _mcp_stdio(args: argparse.Namespace) -> int:
+    import anyio
+
+    from clients.mcp_stdio import serve_stdio
+
+    headers = {}
+    for header in args.header:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            print(f"portico mcp-stdio: --header {header!r}: expected NAME:VALUE", file=sys.stderr)
+            return 2
+        headers[name.strip()] = value.strip()
+    anyio.run(lambda: serve_stdio(args.url, headers=headers))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=os.environ.get("PORTICO_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "mcp-stdio":
+        return _mcp_stdio(args)
     from portico import serve
 
     if args.command == "gateway":

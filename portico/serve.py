@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 from pathlib import Path
@@ -20,9 +21,10 @@ __all__ = ["Deployment", "run_core", "run_gateway", "run_worker"]
 log = logging.getLogger("portico")
 
 
-def _registry(settings: Settings) -> Any:
+def _project(settings: Settings) -> tuple[Any, Any]:
+    """The project's graph registry and its storage."""
     project = load_project(settings.config_path)
-    return GraphRegistry(project)
+    return GraphRegistry(project), open_storage(settings.database_url)
 
 
 class Deployment:
@@ -39,18 +41,32 @@ class Deployment:
         self.core: CoreServer | None = None
         self._http: Any = None
         self._http_task: asyncio.Task[None] | None = None
+        self._a2a: Any = None
 
     async def start(self) -> None:
-        registry = _registry(self.settings)
-        runtime = CoreRuntime(self.settings, open_storage(self.settings.database_url), registry)
-        self.core = CoreServer(runtime, host=self.host, port=self.grpc_port)
+        from clients.grpc import PorticoClient
+        from gateway.a2a import A2ASettings, PorticoRequestHandler, add_a2a_services
+
+        registry, storage = _project(self.settings)
+        runtime = CoreRuntime(self.settings, storage, registry)
+        graph_ids = list(registry.graph_ids())
+        # A2A's gRPC binding shares the core's port; its handler reaches the core over a client channel.
+        self._a2a = PorticoRequestHandler(A2ASettings.from_env(default_assistant=graph_ids[0] if graph_ids else None))
+        self.core = CoreServer(runtime, host=self.host, port=self.grpc_port,
+                               extra_services=[lambda server: add_a2a_services(self._a2a, server)])
         await self.core.start(workers=self.workers)
+        self._a2a.client = PorticoClient.connect(self.core.target)
+        self._a2a.settings = A2ASettings.from_env(default_assistant=self._a2a.settings.default_assistant,
+                                                  grpc_port=self.core.port)
         print(f"portico core: gRPC on {self.core.target} (database {_redact(self.settings.database_url)}, "
               f"graphs {sorted(registry.graph_ids())})", flush=True)
         if self.http_port is not None:
-            self._http, self._http_task = await _start_gateway(self.core.target, self.host, self.http_port)
+            self._http, self._http_task = await _start_gateway(self.core.target, self.host, self.http_port,
+                                                               a2a=self._a2a.settings)
             self.http_port = self._http.servers[0].sockets[0].getsockname()[1] if self._http.servers else self.http_port
             print(f"portico gateway: http://{self.host}:{self.http_port}", flush=True)
+            if self._a2a.settings.public_url is None:  # cards read over gRPC point at this gateway
+                self._a2a.settings = dataclasses.replace(self._a2a.settings, public_url=f"http://{self.host}:{self.http_port}")
 
     async def stop(self) -> None:
         if self._http is not None:
@@ -58,16 +74,24 @@ class Deployment:
             if self._http_task is not None:
                 with contextlib.suppress(BaseException):
                     await self._http_task
+        if self._a2a is not None:
+            await self._a2a.push.aclose()
         if self.core is not None:
             await self.core.stop()
+        if self._a2a is not None and self._a2a.client is not None:
+            await self._a2a.client.close()
 
 
-async def _start_gateway(core_target: str, host: str, port: int) -> tuple[Any, asyncio.Task[None]]:
+async def _start_gateway(core_target: str, host: str, port: int, *, a2a: Any = None) -> tuple[Any, asyncio.Task[None]]:
     import uvicorn
 
+    from gateway.a2a import A2ASettings
+    from gateway.mcp import McpSettings
     from gateway.rest import create_app
 
-    app = create_app(core_target)
+    if a2a is None:  # the gateway alone: A2A's gRPC binding is on the core's port
+        a2a = A2ASettings.from_env(grpc_port=int(core_target.rsplit(":", 1)[1]))
+    app = create_app(core_target, mcp_settings=McpSettings.from_env(bind_host=host), a2a_settings=a2a)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # we own the signals
@@ -120,7 +144,8 @@ async def run_gateway(core_target: str, *, host: str, port: int) -> None:
 
 async def run_worker(settings: Settings) -> None:
     """Workers alone: claim and execute runs from the shared PostgreSQL queue until SIGTERM."""
-    runtime = CoreRuntime(settings, open_storage(settings.database_url), _registry(settings))
+    registry, storage = _project(settings)
+    runtime = CoreRuntime(settings, storage, registry)
     await runtime.start(workers=True)
     assert runtime.pool is not None
     print(f"portico worker {runtime.pool.worker_id}: {settings.workers} slots", flush=True)

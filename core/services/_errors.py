@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import grpc
+from langgraph.errors import InvalidUpdateError
+from langgraph.store.base import InvalidNamespaceError
 
 from core.errors import Conflict, CoreError, InvalidArgument, NotFound, ThreadBusy
 
@@ -21,6 +23,9 @@ STATUS_OF: list[tuple[type[BaseException], grpc.StatusCode]] = [
     (ThreadBusy, grpc.StatusCode.FAILED_PRECONDITION),
     (NotFound, grpc.StatusCode.NOT_FOUND),
     (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
+    # LangGraph's own verdicts on a caller's input: a state update naming no node, a reserved namespace.
+    (InvalidUpdateError, grpc.StatusCode.INVALID_ARGUMENT),
+    (InvalidNamespaceError, grpc.StatusCode.INVALID_ARGUMENT),
     (Conflict, grpc.StatusCode.ALREADY_EXISTS),
     (CoreError, grpc.StatusCode.FAILED_PRECONDITION),
 ]

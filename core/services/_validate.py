@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import Any
 
 from core.errors import InvalidArgument
 from protos import codec
 
-__all__ = ["json_field", "choice", "object_field"]
+__all__ = ["json_field", "choice", "filter_field", "object_field"]
+
+# What LangGraph's SQL checkpointers and stores accept as a metadata/filter key (they interpolate it).
+_FILTER_KEY = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
 def json_field(name: str, raw: bytes) -> Any:
@@ -33,4 +37,13 @@ def choice(name: str, value: str, allowed: Collection[str], default: str) -> str
         return default
     if value not in allowed:
         raise InvalidArgument(f"{name}: {value!r} is not one of {', '.join(sorted(allowed))}")
+    return value
+
+
+def filter_field(name: str, raw: bytes) -> dict[str, Any] | None:
+    """A metadata filter object: keys are letters, digits, ``_``, ``.`` and ``-`` (what LangGraph accepts)."""
+    value = object_field(name, raw)
+    for key in value or {}:
+        if not _FILTER_KEY.match(key):
+            raise InvalidArgument(f"{name}: invalid key {key!r}: use letters, digits, '_', '.' and '-'")
     return value

@@ -9,7 +9,7 @@ import grpc
 from core.errors import InvalidArgument, NotFound
 from core.runtime import CoreRuntime
 from core.services._errors import translate_errors
-from core.services._validate import json_field, object_field
+from core.services._validate import filter_field, json_field, object_field
 from protos import codec
 from protos.portico.v1 import common_pb2, store_pb2, store_pb2_grpc
 
@@ -78,7 +78,7 @@ class StoreService(store_pb2_grpc.StoreServicer):
             raise InvalidArgument("limit: limit and offset must be >= 0")
         kwargs: dict[str, Any] = {
             "query": request.query or None,
-            "filter": object_field("filter", request.filter),
+            "filter": filter_field("filter", request.filter),
             "limit": request.limit or 10,
             "offset": request.offset,
         }

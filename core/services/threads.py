@@ -11,7 +11,7 @@ from core.executor import interrupts_of
 from core.ids import new_id
 from core.runtime import CoreRuntime
 from core.services._errors import translate_errors
-from core.services._validate import choice, object_field
+from core.services._validate import choice, filter_field, object_field
 from core.state import snapshot_to_dict
 from protos import codec
 from protos.portico.v1 import common_pb2, threads_pb2, threads_pb2_grpc
@@ -178,7 +178,7 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
         states = []
         async for snapshot in graph.aget_state_history(
             config,
-            filter=object_field("metadata", request.metadata),
+            filter=filter_field("metadata", request.metadata),
             before=self._config(thread["thread_id"], before) if before else None,
             limit=request.limit or 10,
         ):

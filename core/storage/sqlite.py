@@ -2,13 +2,16 @@
 
 Our tables are written through one connection whose write transactions (``BEGIN IMMEDIATE``) queue on an
 asyncio lock, so a check-then-act inside one is atomic; reads go through a second connection and see only
-committed data. LangGraph's checkpointer and store each get their own connection to the same file.
+committed data. Both are plain ``sqlite3`` connections used on the event loop's thread (see ``_Tx``).
+LangGraph's checkpointer and store each get their own aiosqlite connection to the same file and take turns
+with our writer on the same lock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -68,9 +71,14 @@ def _params(params: Params | None) -> dict[str, Any]:
 
 
 class _Tx:
-    """``Tx`` over an aiosqlite connection."""
+    """``Tx`` over a ``sqlite3`` connection, called on the event loop's own thread.
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    A statement on a local WAL file takes microseconds; a hop to a connection thread (aiosqlite) costs
+    more than that in thread wake-ups and event-loop turns, and a run makes dozens of them. Our statements
+    cannot wait on a lock (see ``_Database``), so running them inline never stalls the loop.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
     async def fetchone(self, sql: str, params: Params | None = None) -> dict[str, Any] | None:
@@ -79,53 +87,60 @@ class _Tx:
 
     async def fetchall(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
         try:
-            async with self._conn.execute(sql, _params(params)) as cur:
-                return [dict(row) for row in await cur.fetchall()]
+            return [dict(row) for row in self._conn.execute(sql, _params(params)).fetchall()]
         except sqlite3.IntegrityError as e:
             raise DuplicateKey(str(e)) from e
 
     async def execute(self, sql: str, params: Params | None = None) -> int:
         try:
-            async with self._conn.execute(sql, _params(params)) as cur:
-                return cur.rowcount
+            return self._conn.execute(sql, _params(params)).rowcount
         except sqlite3.IntegrityError as e:
             raise DuplicateKey(str(e)) from e
 
     async def executemany(self, sql: str, params: Sequence[Params]) -> None:
         try:
-            await self._conn.executemany(sql, [_params(p) for p in params])
+            self._conn.executemany(sql, [_params(p) for p in params])
         except sqlite3.IntegrityError as e:
             raise DuplicateKey(str(e)) from e
 
 
 class _Database:
-    """The writer and reader connections to our tables."""
+    """The writer and reader connections to our tables.
+
+    Every writer in this process - ours, LangGraph's checkpointer and store - takes its turn on one asyncio
+    lock, so no write here ever waits on SQLite's file lock; WAL readers never wait on writers. Only another
+    process on the same file could hold the lock (one process serves a file; a second one, or a setup
+    racing a setup, is the case): ``BEGIN IMMEDIATE`` is then retried after an asyncio sleep rather than
+    blocking the loop in SQLite's busy handler.
+    """
 
     dialect = DIALECT
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._lock = asyncio.Lock()
-        self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self.lock = asyncio.Lock()  # the turn of every writer of this process (see above)
+        self._writer: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
 
-    async def _connect(self) -> aiosqlite.Connection:
-        # isolation_level=None: no implicit transactions; ours are explicit (BEGIN IMMEDIATE).
-        conn = await aiosqlite.connect(self._path, isolation_level=None, timeout=_BUSY_TIMEOUT_SECONDS)
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: no implicit transactions; ours are explicit (BEGIN IMMEDIATE). timeout=0: a
+        # busy file raises at once (handled in write()), never sleeps on the event loop.
+        conn = sqlite3.connect(self._path, isolation_level=None, timeout=0, check_same_thread=False)
         conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout = 0")
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
-            await conn.execute(f"PRAGMA {pragma}")
-        await conn.create_function("portico_json_contains", 2, _contains, deterministic=True)
+            _retry_busy_sync(conn, f"PRAGMA {pragma}")
+        conn.create_function("portico_json_contains", 2, _contains, deterministic=True)
         return conn
 
     async def open(self) -> None:
-        self._writer = await self._connect()
-        self._reader = await self._connect()
+        self._writer = self._connect()
+        self._reader = self._connect()
 
     async def close(self) -> None:
         for conn in (self._writer, self._reader):
             if conn is not None:
-                await conn.close()
+                conn.close()
         self._writer = self._reader = None
 
     @asynccontextmanager
@@ -137,22 +152,49 @@ class _Database:
     async def write(self) -> AsyncIterator[_Tx]:
         assert self._writer is not None, "SqliteStorage.setup() was not called"
         writer = self._writer
-        async with self._lock:
+        async with self.lock:
+            await _begin_immediate(writer)
             try:
-                await writer.execute("BEGIN IMMEDIATE")
                 yield _Tx(writer)
-                await writer.execute("COMMIT")
+                writer.execute("COMMIT")
             except BaseException:
-                # Shielded: a cancelled caller must not leave the shared connection inside a transaction.
-                await asyncio.shield(self._rollback(writer))
+                if writer.in_transaction:
+                    writer.execute("ROLLBACK")
                 raise
 
-    @staticmethod
-    async def _rollback(writer: aiosqlite.Connection) -> None:
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def _retry_busy_sync(conn: sqlite3.Connection, sql: str) -> None:
+    # Start-up only (pragmas on a file another setup is touching): a short blocking retry is fine there.
+    delay = 0.001
+    for _ in range(200):
         try:
-            await writer.execute("ROLLBACK")
-        except sqlite3.OperationalError:
-            pass  # BEGIN itself failed: there is no transaction to end
+            conn.execute(sql)
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+    conn.execute(sql)
+
+
+async def _begin_immediate(conn: sqlite3.Connection) -> None:
+    delay, waited = 0.0005, 0.0
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or waited >= _BUSY_TIMEOUT_SECONDS:
+                raise
+        await asyncio.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 0.05)
 
 
 class SqliteStorage(SqlStorage):
@@ -183,8 +225,17 @@ class SqliteStorage(SqlStorage):
                     self.path, isolation_level=None, timeout=_BUSY_TIMEOUT_SECONDS
                 )
                 self._langgraph_conns.append(store_conn)
+                for conn in (saver_conn, store_conn):
+                    # WAL with synchronous=NORMAL, as on our own connections: a commit is durable against a
+                    # process crash (kill -9) without an fsync per checkpoint; only power loss can undo the last.
+                    await conn.execute("PRAGMA journal_mode=WAL")
+                    await conn.execute("PRAGMA synchronous=NORMAL")
                 self.checkpointer = AsyncSqliteSaver(saver_conn)
+                # The saver writes through its own connection; taking turns with our writer on one asyncio
+                # lock means neither ever meets SQLite's busy handler, which sleeps for milliseconds.
+                self.checkpointer.lock = self._db.lock
                 self.store = AsyncSqliteStore(store_conn)
+                self.store.lock = self._db.lock
                 await self.checkpointer.setup()
                 await self.store.setup()
             except BaseException:

@@ -15,6 +15,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from clients.grpc import PorticoClient
+from gateway.a2a import A2ASettings, PorticoRequestHandler, a2a_routes
+from gateway.mcp import McpGateway, McpSettings
 from gateway.rest import assistants, run_streams, runs, store, threads
 from gateway.rest._json import JSONResponse
 from gateway.rest._routing import ApiRequest, ApiRoute, Router
@@ -78,24 +80,33 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
 
 
-def create_app(client: PorticoClient | str, *, settings: GatewaySettings | None = None) -> Starlette:
+def create_app(
+    client: PorticoClient | str,
+    *,
+    settings: GatewaySettings | None = None,
+    mcp_settings: McpSettings | None = None,
+    a2a_settings: A2ASettings | None = None,
+) -> Starlette:
     """The Agent Protocol REST API over ``client`` (the core's gRPC API).
 
     ``client`` may be a core address ("host:port"): the app then opens its own channel at start-up and
-    closes it at shutdown (run it with lifespan on).
+    closes it at shutdown (run it with lifespan on). MCP is served at ``/mcp`` with ``mcp_settings``.
     """
     settings = settings or GatewaySettings()
+    mcp = McpGateway(mcp_settings)
     spec: dict[str, Any] = {}
     target = client if isinstance(client, str) else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if target is None:
-            yield
+            async with mcp.running(lambda: app.state.client):
+                yield
             return
         app.state.client = PorticoClient.connect(target)
         try:
-            yield
+            async with mcp.running(lambda: app.state.client):
+                yield
         finally:
             await app.state.client.close()
 
@@ -111,12 +122,15 @@ def create_app(client: PorticoClient | str, *, settings: GatewaySettings | None 
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
         Route("/docs", docs, methods=["GET"], include_in_schema=False),
         *(route.starlette_route() for route in API_ROUTES),
+        *mcp.routes,
+        *a2a_routes(PorticoRequestHandler(a2a_settings or A2ASettings())),
     ]
     app = Starlette(
         routes=routes, exception_handlers={**EXCEPTION_HANDLERS, Exception: _unexpected}, lifespan=lifespan
     )
     app.state.client = None if target is not None else client
     app.state.settings = settings
+    app.state.a2a = a2a_settings or A2ASettings()
     return app
 
 

@@ -86,6 +86,11 @@ class ServerProcess:
             reply = await stub.Check(health_pb2.HealthCheckRequest(), wait_for_ready=True, timeout=60)
             assert reply.status == health_pb2.HealthCheckResponse.SERVING, self.log.read_text()
 
+    def freeze(self) -> None:
+        """SIGSTOP: the process holds its connections (and locks) but does nothing, like a stalled host."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
     def kill(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)

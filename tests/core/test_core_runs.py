@@ -77,6 +77,10 @@ async def test_interrupt_then_resume_by_value(client: PorticoClient) -> None:
     assert thread["status"] == "interrupted"
     [(task_id, [pending])] = thread["interrupts"].items()
     assert pending["value"] == {"question": "approve?"}
+    # The graph's schema for the answer travels with the interrupt (MCP renders it as the question's form).
+    assert pending["response_schema"] == {"type": "string", "description": "yes or no"}
+    state = await client.threads.get_state(tid)
+    assert state["interrupts"][0]["response_schema"] == pending["response_schema"]
     second = await client.runs.wait(thread_id=tid, assistant_id="approval", command={"resume": "yes"})
     assert second["run"]["status"] == "success"
     assert second["values"]["answers"] == ["yes"]
@@ -284,3 +288,28 @@ async def test_unknown_ids_are_not_found(client: PorticoClient) -> None:
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await call
         assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_state_of_a_thread_paused_before_a_subgraph(client: PorticoClient) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    result = await client.runs.wait(thread_id=tid, assistant_id="nested", input={}, interrupt_before=["child"])
+    assert result["run"]["status"] == "interrupted"
+    # The pending task is a subgraph: without subgraphs=True its state is the subgraph's config.
+    task = (await client.threads.get_state(tid))["tasks"][0]
+    assert task["name"] == "child" and task["state"]["configurable"]["checkpoint_ns"].startswith("child:")
+    assert (await client.threads.get_state(tid, subgraphs=True))["tasks"][0]["name"] == "child"
+
+
+async def test_caller_mistakes_langgraph_rejects_are_invalid_argument(client: PorticoClient) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    await client.runs.wait(thread_id=tid, assistant_id="steps", input={"n": 1})
+    for call, needle in (
+        (client.threads.update_state(tid, {"n": 1}, as_node="nope"), "nope"),
+        (client.threads.get_history(tid, metadata={"a b;": 1}), "metadata"),
+        (client.store.search(["docs"], filter={"x y": 1}), "filter"),
+        (client.store.put(["langgraph"], "k", {"v": 1}), "langgraph"),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await call
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
+        assert needle in (err.value.details() or "")

@@ -61,11 +61,12 @@ async def test_sigkill_mid_run_resumes_from_the_last_checkpoint(database_url: st
     await first.start()
     postgres = database_url.startswith("postgres")
     async with PorticoClient.connect(first.target) as client:
-        # On PostgreSQL the run must outlast the second worker's start-up (it is killed after that).
-        run = await _start_run(client, log_path, pause=0.5 if postgres else 0.05)
+        run = await _start_run(client, log_path, pause=0.05)
         seen = await _follow_until(client, run["run_id"], kill_after)
     if postgres:
-        # Another worker is already up; it must notice the dead one by its vanished advisory lock.
+        # Another worker is already up when the first dies; it must notice by the vanished advisory lock.
+        # The first is frozen (SIGSTOP) while the second starts, so the run cannot finish meanwhile.
+        first.freeze()
         second = spawn(database_url)
         await second.start()
         first.kill()

@@ -87,9 +87,9 @@ class Approval(TypedDict, total=False):
     answers: Annotated[list[Any], operator.add]
 
 
-def _ask(question: str):
+def _ask(question: str, response_schema: dict[str, Any] | None = None):
     def node(state: Approval) -> dict[str, Any]:
-        answer = interrupt({"question": question})
+        answer = interrupt({"question": question}, response_schema=response_schema)
         return {"answers": [answer]}
 
     return node
@@ -107,7 +107,7 @@ def _done(state: Approval) -> dict[str, Any]:
 approval = (
     StateGraph(Approval)
     .add_node("prepare", lambda s: {"n": 0})
-    .add_node("ask", _ask("approve?"))
+    .add_node("ask", _ask("approve?", {"type": "string", "description": "yes or no"}))
     .add_node("done", _done)
     .add_edge(START, "prepare")
     .add_edge("prepare", "ask")

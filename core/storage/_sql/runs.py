@@ -193,6 +193,11 @@ class SqlRunStore:
     async def claim(self, worker_id: str, *, lease_seconds: float, now: datetime) -> ClaimedRun | None:
         """Take the oldest claimable pending run (see ``RunStore.claim``); None when nothing is claimable."""
         now = as_utc(now)
+        # Most wake-ups find nothing to claim (the run was taken, or a slot freed with an empty queue):
+        # a plain read says so without queueing for the write lock.
+        async with self._db.read() as tx:
+            if await tx.fetchone(_CLAIM, {"now": now}) is None:
+                return None
         for _ in range(_CLAIM_TRIES):
             try:
                 async with self._db.write() as tx:

@@ -1,0 +1,114 @@
+"""Push notifications: configs kept in the core (the task's thread metadata) and a minimal sender.
+
+The sender follows a task's events (the same stream ``SubscribeToTask`` serves, from the core's event log)
+and POSTs each one to every config of the task through the SDK's ``BasePushNotificationSender``. It is a
+stand-in: the webhook dispatcher (issue 8) replaces it with durable, signed, SSRF-checked deliveries; until
+then a delivery in flight when the gateway stops is not retried after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import grpc
+import httpx
+from a2a.server.context import ServerCallContext
+from a2a.server.events.event_queue import Event
+from a2a.server.tasks.base_push_notification_sender import BasePushNotificationSender
+from a2a.server.tasks.push_notification_config_store import (
+    PushNotificationConfigStore,
+    normalize_push_notification_config,
+)
+from a2a.types.a2a_pb2 import TaskPushNotificationConfig
+from a2a.utils.errors import TaskNotFoundError
+from google.protobuf import json_format
+
+from clients.grpc import PorticoClient
+from gateway.a2a.tasks import push_key
+
+__all__ = ["CorePushConfigStore", "PushDispatcher"]
+
+logger = logging.getLogger(__name__)
+
+
+class CorePushConfigStore(PushNotificationConfigStore):
+    """The SDK's config store on the core: a task's configs are a list under one key of its thread's metadata."""
+
+    def __init__(self, client: PorticoClient) -> None:
+        self.client = client
+
+    async def _thread(self, task_id: str) -> dict[str, Any]:
+        try:
+            run = await self.client.runs.get(task_id)
+            return await self.client.threads.get(run["thread_id"])
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                raise TaskNotFoundError from exc
+            raise
+
+    async def _configs(self, task_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        thread = await self._thread(task_id)
+        return thread, list((thread.get("metadata") or {}).get(push_key(task_id)) or [])
+
+    async def set_info(
+        self, task_id: str, notification_config: TaskPushNotificationConfig, context: ServerCallContext
+    ) -> TaskPushNotificationConfig:
+        config = normalize_push_notification_config(task_id, notification_config)
+        thread, configs = await self._configs(task_id)
+        stored = json_format.MessageToDict(config, preserving_proto_field_name=True)
+        configs = [c for c in configs if c.get("id") != config.id] + [stored]
+        await self.client.threads.update(thread["thread_id"], metadata={push_key(task_id): configs})
+        return config
+
+    async def get_info(self, task_id: str, context: ServerCallContext) -> list[TaskPushNotificationConfig]:
+        _, configs = await self._configs(task_id)
+        return [json_format.ParseDict(c, TaskPushNotificationConfig(), ignore_unknown_fields=True) for c in configs]
+
+    async def get_info_for_dispatch(self, task_id: str) -> list[TaskPushNotificationConfig]:
+        # Auth (issue 7) scopes get_info to the caller; dispatch sends to every config of the task.
+        return await self.get_info(task_id, ServerCallContext())
+
+    async def delete_info(self, task_id: str, context: ServerCallContext, config_id: str | None = None) -> None:
+        thread, configs = await self._configs(task_id)
+        kept = [c for c in configs if config_id is not None and c.get("id") != config_id]
+        await self.client.threads.update(thread["thread_id"], metadata={push_key(task_id): kept})
+
+
+class PushDispatcher:
+    """Follows tasks that have push configs and sends their events; one follower per task at a time."""
+
+    def __init__(self, *, timeout: float = 10.0) -> None:
+        self._followers: dict[str, asyncio.Task[None]] = {}
+        self._timeout = timeout
+
+    def watch(self, task_id: str, client: PorticoClient, events: Callable[[], AsyncIterator[Event]]) -> None:
+        """Send ``events()`` of ``task_id`` to its configs, unless a follower already does."""
+        current = self._followers.get(task_id)
+        if current is not None and not current.done():
+            return
+        self._followers[task_id] = asyncio.create_task(self._follow(task_id, client, events))
+
+    async def _follow(self, task_id: str, client: PorticoClient, events: Callable[[], AsyncIterator[Event]]) -> None:
+        try:
+            async with httpx.AsyncClient(timeout=self._timeout) as http:
+                sender = BasePushNotificationSender(http, CorePushConfigStore(client))
+                async for event in events():
+                    await sender.send_notification(task_id, event)
+        except (grpc.aio.AioRpcError, asyncio.CancelledError):
+            logger.info("push follower stopped", extra={"task_id": task_id})
+        except Exception:  # noqa: BLE001 - push is best effort; the task itself is unaffected
+            logger.exception("push follower failed", extra={"task_id": task_id})
+        finally:
+            if self._followers.get(task_id) is asyncio.current_task():
+                del self._followers[task_id]
+
+    async def aclose(self) -> None:
+        for task in list(self._followers.values()):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        self._followers.clear()

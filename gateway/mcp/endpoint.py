@@ -1,0 +1,210 @@
+"""``/mcp``: the Streamable HTTP endpoint, serving both MCP protocol eras from one session manager.
+
+* 2026-07-28 requests (``MCP-Protocol-Version: 2026-07-28``) are self-contained POSTs: no session, no
+  state in this process, so any gateway replica behind a load balancer can answer any of them.
+* 2025-11-25 clients (initialize handshake) get a stateful session kept in this process's memory: their
+  requests must reach the process that created the session (load-balancer affinity on the
+  ``Mcp-Session-Id`` header). Sessions that listed tools are told ``notifications/tools/list_changed``.
+
+Host/Origin checks (DNS rebinding protection) run on every request; the allowed hosts are settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import anyio
+import grpc
+import mcp_types as types
+from mcp.server.caching import CacheHint
+from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel import NotificationOptions, Server
+from mcp.server.models import InitializationOptions
+from mcp.server.session import ServerSession
+from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from clients.grpc import PorticoClient
+from gateway.mcp.calls import ToolCalls
+from gateway.mcp.catalog import Catalog
+from gateway.mcp.errors import protocol_error
+from gateway.mcp.resources import ThreadResources
+from gateway.mcp.settings import McpSettings
+
+__all__ = ["Authenticate", "McpGateway"]
+
+logger = logging.getLogger(__name__)
+
+Authenticate = Callable[[Scope], Awaitable[Response | None]]
+"""The edge's authentication hook: None lets the request through, a response refuses it."""
+
+_INSTRUCTIONS = (
+    "Each tool runs one Portico assistant (a LangGraph agent) to the end and returns its final state. "
+    "Pass thread_id from an earlier result to continue that conversation; when a run waits for input, "
+    "call the tool again with thread_id and resume. Threads are readable as portico://threads/{thread_id}."
+)
+
+
+class _ListedSessions:
+    """Stateful sessions that listed tools, with the fingerprint of the assistants they were shown."""
+
+    def __init__(self, idle_seconds: float) -> None:
+        self._idle = idle_seconds
+        self._sessions: dict[str, tuple[ServerSession, str, float]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._sessions)
+
+    def listed(self, session_id: str, session: ServerSession, fingerprint: str) -> None:
+        self._sessions[session_id] = (session, fingerprint, time.monotonic())
+
+    async def tell_changed(self, fingerprint: str) -> None:
+        now = time.monotonic()
+        for session_id, (session, seen, at) in list(self._sessions.items()):
+            if now - at > self._idle:  # the session manager has closed it by now
+                self._sessions.pop(session_id, None)
+            elif seen != fingerprint:
+                try:
+                    await session.send_tool_list_changed()
+                except Exception:  # a session that ended: forget it
+                    self._sessions.pop(session_id, None)
+                    continue
+                self._sessions[session_id] = (session, fingerprint, at)
+
+
+class _Server(Server[Any]):
+    """Announces ``tools.listChanged`` to 2025-11-25 sessions: they are told when assistants change."""
+
+    def create_initialization_options(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> InitializationOptions:
+        return super().create_initialization_options(
+            notification_options or NotificationOptions(tools_changed=True),
+            experimental_capabilities,
+            extensions,
+        )
+
+
+class McpGateway:
+    """The MCP endpoint: an ASGI app for ``/mcp`` plus what it needs running (``running``)."""
+
+    def __init__(
+        self, settings: McpSettings | None = None, *, authenticate: Authenticate | None = None
+    ) -> None:
+        self.settings = settings or McpSettings()
+        self._authenticate = authenticate
+        self._client: Callable[[], PorticoClient] | None = None
+        self._manager: StreamableHTTPSessionManager | None = None
+        self._catalog = Catalog()
+        self._sessions = _ListedSessions(self.settings.session_idle_seconds)
+        calls = ToolCalls(self.client, self._catalog)
+        resources = ThreadResources(self.client)
+        self.server: Server[Any] = _Server(
+            "portico",
+            version="0.1.0",
+            title="Portico",
+            instructions=_INSTRUCTIONS,
+            # Every call is served unvalidated by Mcp-Param headers (no tool declares any), so the SDK need
+            # not list every tool before each call to find out.
+            get_tool_input_schema=lambda name: None,
+            # What a caller may see depends on who it is, and assistants change at any time.
+            cache_hints={
+                "tools/list": CacheHint(ttl_ms=0, scope="private"),
+                "resources/list": CacheHint(ttl_ms=0, scope="private"),
+            },
+            on_list_tools=self._list_tools,
+            on_call_tool=calls,
+            on_list_resources=resources.list,
+            on_list_resource_templates=resources.templates,
+            on_read_resource=resources.read,
+        )
+
+    @property
+    def routes(self) -> list[Route]:
+        return [Route("/mcp", endpoint=self, include_in_schema=False)]
+
+    def client(self) -> PorticoClient:
+        if self._client is None:
+            raise RuntimeError("the MCP gateway is not running")
+        return self._client()
+
+    @contextlib.asynccontextmanager
+    async def running(self, client: Callable[[], PorticoClient]) -> AsyncIterator[None]:
+        """Serve ``/mcp`` against the core client ``client()`` until the context exits."""
+        settings = self.settings
+        security = TransportSecuritySettings(
+            enable_dns_rebinding_protection=settings.dns_rebinding_protection,
+            allowed_hosts=list(settings.allowed_hosts),
+            allowed_origins=list(settings.allowed_origins),
+        )
+        manager = StreamableHTTPSessionManager(
+            app=self.server,
+            stateless=False,  # 2025-11-25 clients get sessions; 2026-07-28 requests never have one
+            security_settings=security,
+            session_idle_timeout=settings.session_idle_seconds,
+        )
+        self._client = client
+        async with manager.run(), anyio.create_task_group() as tasks:
+            self._manager = manager
+            tasks.start_soon(self._watch_assistants)
+            try:
+                yield
+            finally:
+                self._manager = None
+                tasks.cancel_scope.cancel()
+        self._client = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        manager = self._manager
+        if manager is None:
+            await JSONResponse({"detail": "MCP is not running"}, status_code=503)(scope, receive, send)
+            return
+        if self._authenticate is not None:
+            # Authentication hook: the same check REST requests get, once it exists (authorization is the
+            # core's, by the identity the gateway forwards).
+            refusal = await self._authenticate(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await manager.handle_request(scope, receive, send)
+
+    async def _list_tools(
+        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        try:
+            specs, fingerprint = await self._catalog.specs(self.client())
+        except grpc.aio.AioRpcError as exc:
+            raise protocol_error(exc) from exc
+        session_id = ctx.request.headers.get(MCP_SESSION_ID_HEADER) if ctx.request is not None else None
+        if session_id and ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+            self._sessions.listed(session_id, ctx.session, fingerprint)
+        return types.ListToolsResult(tools=[spec.tool() for spec in specs])
+
+    async def _watch_assistants(self) -> None:
+        """Tell stateful sessions when the assistants they were shown as tools have changed.
+
+        The core has no change feed for assistants, so this compares them every ``list_changed_seconds``,
+        and only while some stateful session has listed tools.
+        """
+        while True:
+            await anyio.sleep(self.settings.list_changed_seconds)
+            if not self._sessions or self._client is None:
+                continue
+            try:
+                assistants = await self._catalog.assistants(self._client())
+            except grpc.aio.AioRpcError as exc:
+                logger.warning("cannot read assistants for tools/list_changed: %s", exc.code().name)
+                continue
+            await self._sessions.tell_changed(self._catalog.fingerprint(assistants))

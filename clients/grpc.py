@@ -1,7 +1,7 @@
 """Typed async gRPC client for the Portico core.
 
 Each resource is an attribute (``client.assistants``, ``client.threads``, ``client.runs``,
-``client.store``, ``client.crons``); its methods take the request's fields as keyword arguments
+``client.store``, ``client.crons``, ``client.webhooks``); its methods take the request's fields as keyword arguments
 (JSON-shaped fields as Python values) and return dicts keyed by the response message's fields, through
 the one codec. gRPC errors surface as ``grpc.aio.AioRpcError`` with the core's status codes.
 
@@ -28,6 +28,7 @@ from protos.portico.v1 import (
     runs_pb2_grpc,
     store_pb2_grpc,
     threads_pb2_grpc,
+    webhooks_pb2_grpc,
 )
 from protos.portico.v1 import (
     crons_pb2 as cpb,
@@ -40,6 +41,9 @@ from protos.portico.v1 import (
 )
 from protos.portico.v1 import (
     threads_pb2 as tpb,
+)
+from protos.portico.v1 import (
+    webhooks_pb2 as wpb,
 )
 
 __all__ = ["PorticoClient"]
@@ -214,13 +218,43 @@ class Store(_Resource):
 
 class Crons(_Resource):
     async def create(self, **fields: Any) -> dict[str, Any]:
+        """Create a cron; with ``thread_id`` every firing is a run on that thread, else on a fresh one."""
         return await self._call("Create", cpb.CreateCronRequest, fields)
+
+    async def get(self, cron_id: str) -> dict[str, Any]:
+        return await self._call("Get", cpb.GetCronRequest, {"cron_id": cron_id})
+
+    async def update(self, cron_id: str, **fields: Any) -> dict[str, Any]:
+        return await self._call("Update", cpb.UpdateCronRequest, {"cron_id": cron_id, **fields})
 
     async def delete(self, cron_id: str) -> None:
         await self._call("Delete", cpb.GetCronRequest, {"cron_id": cron_id})
 
     async def search(self, **fields: Any) -> list[dict[str, Any]]:
         return (await self._call("Search", cpb.SearchCronsRequest, fields))["crons"]
+
+    async def count(self, **fields: Any) -> int:
+        return int((await self._call("Count", cpb.SearchCronsRequest, fields))["count"])
+
+
+class Webhooks(_Resource):
+    """The outbox of outbound deliveries: what dispatchers claim and report, and each run's history."""
+
+    async def claim(self, **fields: Any) -> list[dict[str, Any]]:
+        """Due deliveries leased to ``owner``; waits up to ``wait_seconds`` for one when none is due."""
+        wait = float(fields.get("wait_seconds") or 0)
+        return (await self._call("Claim", wpb.ClaimDeliveriesRequest, fields, timeout=wait + 30))["deliveries"]
+
+    async def report(self, delivery_id: str, lease_epoch: int, **fields: Any) -> dict[str, Any]:
+        fields.update(delivery_id=delivery_id, lease_epoch=lease_epoch)
+        return await self._call("Report", wpb.ReportDeliveryRequest, fields)
+
+    async def enqueue(self, **fields: Any) -> dict[str, Any]:
+        return await self._call("Enqueue", wpb.EnqueueDeliveryRequest, fields)
+
+    async def list(self, **fields: Any) -> list[dict[str, Any]]:
+        """Deliveries of ``run_id`` (or ``thread_id``) with their attempt history."""
+        return (await self._call("List", wpb.ListDeliveriesRequest, fields))["deliveries"]
 
 
 class PorticoClient:
@@ -233,6 +267,7 @@ class PorticoClient:
         self.runs = Runs(runs_pb2_grpc.RunsStub(channel), metadata)
         self.store = Store(store_pb2_grpc.StoreStub(channel), metadata)
         self.crons = Crons(crons_pb2_grpc.CronsStub(channel), metadata)
+        self.webhooks = Webhooks(webhooks_pb2_grpc.WebhooksStub(channel), metadata)
 
     @classmethod
     def connect(cls, target: str, *, metadata: Metadata | None = None) -> PorticoClient:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,11 +83,21 @@ def interrupts_of(state: Any) -> dict[str, list[dict[str, Any]]]:
 class Executor:
     """Executes claimed runs; one instance per worker process."""
 
-    def __init__(self, storage: Storage, registry: Any, events: EventLog, *, default_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        registry: Any,
+        events: EventLog,
+        *,
+        default_timeout: float | None = None,
+        on_webhook: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.storage = storage
         self.registry = registry
         self.events = events
         self.default_timeout = default_timeout
+        self.on_webhook = on_webhook
+        """Called after a run with a webhook ended (its delivery is in the outbox): wakes dispatchers."""
 
     async def execute(self, claimed: ClaimedRun, control: RunControl) -> None:
         """Run to an end state, or return without finishing when the lease is lost or on shutdown."""
@@ -259,6 +270,11 @@ class Executor:
         # A stateless run's thread (on_completion=delete) stays for a grace period so that joins and
         # late stream readers still get the outcome; the worker pool's sweeper deletes it after that.
         await self.events.published(thread_id)
+        if self.on_webhook is not None and (run.get("kwargs") or {}).get("webhook"):
+            try:
+                await self.on_webhook()
+            except Exception:  # noqa: BLE001 - the delivery is stored; a dispatcher's next claim finds it
+                log.warning("could not wake webhook dispatchers", extra={"run_id": run_id})
 
     async def _rollback(self, run: dict[str, Any]) -> None:
         """Remove the checkpoints this run wrote: everything newer than the last one it did not write."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from core.errors import NotFound
@@ -18,9 +20,11 @@ from core.settings import Settings
 from core.storage.base import TERMINAL_RUN_STATUSES, Storage
 from core.worker import RUNS_KEY, WorkerPool
 
-__all__ = ["CoreRuntime", "default_assistant_id"]
+__all__ = ["CRONS_KEY", "DELIVERIES_KEY", "CoreRuntime", "default_assistant_id"]
 
 log = logging.getLogger(__name__)
+DELIVERIES_KEY = "deliveries"
+CRONS_KEY = "crons"
 
 
 def default_assistant_id(graph_id: str) -> str:
@@ -36,6 +40,9 @@ class CoreRuntime:
         self.notifier = Notifier()
         self.events = EventLog(storage, self.notifier)
         self.pool: WorkerPool | None = None
+        self.scheduler: Any = None  # core.scheduler.CronScheduler, when this process schedules crons
+        self.cron_clock: Callable[[], datetime] = utcnow
+        """The time crons are scheduled by (tests replace it to simulate days in milliseconds)."""
 
     async def start(self, *, workers: bool = True) -> None:
         await self.registry.load()  # a broken project fails at start-up, not at the first run
@@ -45,12 +52,25 @@ class CoreRuntime:
         if workers:
             from core.executor import Executor
 
-            executor = Executor(self.storage, self.registry, self.events, default_timeout=self.settings.run_timeout_seconds)
+            executor = Executor(
+                self.storage,
+                self.registry,
+                self.events,
+                default_timeout=self.settings.run_timeout_seconds,
+                on_webhook=self.wake_dispatchers,
+            )
             self.pool = WorkerPool(self.storage, executor, self.notifier, self.settings)
             await self.pool.start()
+        from core.scheduler import CronScheduler
+
+        self.scheduler = CronScheduler(self)
+        if self.settings.cron_scheduler:
+            self.scheduler.start()
 
     async def stop_workers(self) -> None:
-        """Hand running runs back to the queue and stop claiming."""
+        """Stop scheduling crons, hand running runs back to the queue and stop claiming."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         if self.pool is not None:
             await self.pool.stop()
             self.pool = None
@@ -82,11 +102,23 @@ class CoreRuntime:
         if channel == "portico_events":
             self.notifier.notify(thread_key(payload))
         elif channel == "portico_runs":
-            if payload.startswith("cancel:") and self.pool is not None:
+            if payload in ("deliveries", "crons"):
+                self.notifier.notify(DELIVERIES_KEY if payload == "deliveries" else CRONS_KEY)
+            elif payload.startswith("cancel:") and self.pool is not None:
                 _, action, run_id = payload.split(":", 2)
                 self.pool.cancel(run_id, action)
             else:
                 self.notifier.notify(RUNS_KEY)
+
+    async def wake_dispatchers(self) -> None:
+        """Deliveries may be due (a run with a webhook ended): wake dispatchers waiting in ``Webhooks.Claim``."""
+        self.notifier.notify(DELIVERIES_KEY)
+        await self.storage.notify("portico_runs", "deliveries")
+
+    async def wake_schedulers(self) -> None:
+        """A cron was created or changed: schedulers recompute when to wake."""
+        self.notifier.notify(CRONS_KEY)
+        await self.storage.notify("portico_runs", "crons")
 
     async def wake_workers(self) -> None:
         self.notifier.notify(RUNS_KEY)

@@ -11,17 +11,27 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from core.runtime import CoreRuntime
-from core.services import AssistantsService, RunsService, StoreService, ThreadsService
+from core.services import (
+    AssistantsService,
+    CronsService,
+    RunsService,
+    StoreService,
+    ThreadsService,
+    WebhooksService,
+)
 from protos.portico.v1 import (
     assistants_pb2,
     assistants_pb2_grpc,
     crons_pb2,
+    crons_pb2_grpc,
     runs_pb2,
     runs_pb2_grpc,
     store_pb2,
     store_pb2_grpc,
     threads_pb2,
     threads_pb2_grpc,
+    webhooks_pb2,
+    webhooks_pb2_grpc,
 )
 
 __all__ = ["CoreServer", "SERVICE_NAMES"]
@@ -34,6 +44,7 @@ SERVICE_NAMES = [
     runs_pb2.DESCRIPTOR.services_by_name["Runs"].full_name,
     store_pb2.DESCRIPTOR.services_by_name["Store"].full_name,
     crons_pb2.DESCRIPTOR.services_by_name["Crons"].full_name,
+    webhooks_pb2.DESCRIPTOR.services_by_name["Webhooks"].full_name,
 ]
 _OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -63,6 +74,8 @@ class CoreServer:
         threads_pb2_grpc.add_ThreadsServicer_to_server(ThreadsService(runtime), self.server)
         runs_pb2_grpc.add_RunsServicer_to_server(RunsService(runtime), self.server)
         store_pb2_grpc.add_StoreServicer_to_server(StoreService(runtime), self.server)
+        crons_pb2_grpc.add_CronsServicer_to_server(CronsService(runtime), self.server)
+        webhooks_pb2_grpc.add_WebhooksServicer_to_server(WebhooksService(runtime), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         # Services the composition root adds on the same port (A2A's gRPC binding); the core knows none of them.
         for add_service in extra_services:

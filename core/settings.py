@@ -31,6 +31,8 @@ class Settings:
     """How long a finished stateless run's thread stays readable (join, stream) before it is deleted."""
     sweep_seconds: float = 2.0
     """How often lost leases and dead workers are looked for (recovery latency, not run latency)."""
+    cron_scheduler: bool = True
+    """Run the cron scheduler in this process (any number of processes may; each firing happens once)."""
     graph_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -46,5 +48,7 @@ class Settings:
             values["max_attempts"] = int(env["PORTICO_MAX_ATTEMPTS"])
         if env.get("PORTICO_LEASE_SECONDS"):
             values["lease_seconds"] = float(env["PORTICO_LEASE_SECONDS"])
+        if env.get("PORTICO_CRON_SCHEDULER"):
+            values["cron_scheduler"] = env["PORTICO_CRON_SCHEDULER"].strip().lower() not in ("0", "false", "no", "off")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

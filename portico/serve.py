@@ -15,6 +15,7 @@ from core.runtime import CoreRuntime
 from core.server import CoreServer
 from core.settings import Settings
 from core.storage import open_storage
+from core.store import parse_store_config
 
 __all__ = ["Deployment", "run_core", "run_gateway", "run_worker"]
 
@@ -22,9 +23,10 @@ log = logging.getLogger("portico")
 
 
 def _project(settings: Settings) -> tuple[Any, Any]:
-    """The project's graph registry and its storage."""
+    """The project's graph registry and the storage, its store built from the project's ``[store]``."""
     project = load_project(settings.config_path)
-    return GraphRegistry(project), open_storage(settings.database_url)
+    store = parse_store_config(project.store, project.root, str(project.config_path))
+    return GraphRegistry(project), open_storage(settings.database_url, store=store)
 
 
 class Deployment:
@@ -32,8 +34,10 @@ class Deployment:
     None, the REST gateway in front of it over a local gRPC channel."""
 
     def __init__(self, settings: Settings, *, host: str = "127.0.0.1", grpc_port: int = 50051,
-                 http_port: int | None = 8123, workers: bool = True) -> None:
+                 http_port: int | None = 8123, workers: bool = True, webhooks: Any = None) -> None:
         self.settings = settings
+        self.webhook_settings = webhooks  # gateway.webhooks.WebhookSettings; None: from PORTICO_WEBHOOK_*
+        self.dispatcher: Any = None
         self.host = host
         self.grpc_port = grpc_port
         self.http_port = http_port
@@ -55,6 +59,7 @@ class Deployment:
         self.core = CoreServer(runtime, host=self.host, port=self.grpc_port,
                                extra_services=[lambda server: add_a2a_services(self._a2a, server)])
         await self.core.start(workers=self.workers)
+        self.dispatcher = _start_dispatcher(self.core.target, self.webhook_settings)
         self._a2a.client = PorticoClient.connect(self.core.target)
         self._a2a.settings = A2ASettings.from_env(default_assistant=self._a2a.settings.default_assistant,
                                                   grpc_port=self.core.port)
@@ -76,10 +81,33 @@ class Deployment:
                     await self._http_task
         if self._a2a is not None:
             await self._a2a.push.aclose()
+        if self.dispatcher is not None:
+            await _stop_dispatcher(self.dispatcher)
+            self.dispatcher = None
         if self.core is not None:
             await self.core.stop()
         if self._a2a is not None and self._a2a.client is not None:
             await self._a2a.client.close()
+
+
+def _start_dispatcher(core_target: str, settings: Any = None) -> Any:
+    """The webhook dispatcher on its own client channel to the core, unless the settings turn it off."""
+    from clients.grpc import PorticoClient
+    from gateway.webhooks import WebhookDispatcher, WebhookSettings
+
+    settings = settings or WebhookSettings.from_env()
+    if not settings.enabled:
+        return None
+    if not settings.secrets:
+        log.warning("PORTICO_WEBHOOK_SECRETS is not set: webhooks go out unsigned")
+    dispatcher = WebhookDispatcher(PorticoClient.connect(core_target), settings)
+    dispatcher.start()
+    return dispatcher
+
+
+async def _stop_dispatcher(dispatcher: Any) -> None:
+    await dispatcher.aclose()
+    await dispatcher.client.close()
 
 
 async def _start_gateway(core_target: str, host: str, port: int, *, a2a: Any = None) -> tuple[Any, asyncio.Task[None]]:
@@ -133,10 +161,13 @@ async def run_core(settings: Settings, *, host: str, grpc_port: int, http_port: 
 async def run_gateway(core_target: str, *, host: str, port: int) -> None:
     """The REST gateway alone, in front of a core at ``core_target``."""
     server, task = await _start_gateway(core_target, host, port)
+    dispatcher = _start_dispatcher(core_target)
     print(f"portico gateway: http://{host}:{port} → core {core_target}", flush=True)
     try:
         await _until_signal()
     finally:
+        if dispatcher is not None:
+            await _stop_dispatcher(dispatcher)
         server.should_exit = True
         with contextlib.suppress(BaseException):
             await task

@@ -1,8 +1,10 @@
 """gRPC servicers of the core: thin translations of ``portico.v1`` requests onto storage and LangGraph."""
 
 from core.services.assistants import AssistantsService
+from core.services.crons import CronsService
 from core.services.runs import RunsService
 from core.services.store import StoreService
 from core.services.threads import ThreadsService
+from core.services.webhooks import WebhooksService
 
-__all__ = ["AssistantsService", "RunsService", "StoreService", "ThreadsService"]
+__all__ = ["AssistantsService", "CronsService", "RunsService", "StoreService", "ThreadsService", "WebhooksService"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import grpc
 
@@ -18,10 +19,20 @@ from core.worker import STATELESS_MARK
 from protos import codec
 from protos.portico.v1 import common_pb2, runs_pb2, runs_pb2_grpc
 
-__all__ = ["RunsService", "STREAM_MODES"]
+__all__ = ["RunsService", "STREAM_MODES", "create_run", "run_kwargs", "webhook_url"]
 
 STREAM_MODES = {"values", "updates", "messages", "custom", "debug", "tasks", "checkpoints"}
 MULTITASK = {"reject", "enqueue", "interrupt", "rollback"}
+
+
+def webhook_url(url: str, field: str = "webhook") -> str | None:
+    """A delivery URL, checked for shape only (the dispatcher applies the delivery policy)."""
+    if not url:
+        return None
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InvalidArgument(f"{field}: must be an absolute http(s) URL; got {url!r}")
+    return url
 
 
 def _interrupt_nodes(name: str, nodes: list[str]) -> Any:
@@ -34,82 +45,106 @@ def _interrupt_nodes(name: str, nodes: list[str]) -> Any:
     return nodes
 
 
+def run_kwargs(request: runs_pb2.CreateRunRequest) -> dict[str, Any]:
+    """Validate a create request into the run's stored kwargs; every failure names its field."""
+    modes = list(request.stream_mode) or ["values"]
+    unknown = [m for m in modes if m not in STREAM_MODES]
+    if unknown:
+        raise InvalidArgument(f"stream_mode: unsupported {unknown}; supported: {sorted(STREAM_MODES)}")
+    graph_input = json_field("input", request.input)
+    command = object_field("command", request.command)
+    if command is not None and graph_input is not None:
+        raise InvalidArgument("input: give either input or command, not both")
+    if command is not None and not set(command) <= {"resume", "update", "goto"}:
+        raise InvalidArgument(f"command: unknown keys {sorted(set(command) - {'resume', 'update', 'goto'})}")
+    if request.after_seconds < 0:
+        raise InvalidArgument("after_seconds: must be >= 0")
+    if request.timeout_seconds < 0:
+        raise InvalidArgument("timeout_seconds: must be >= 0")
+    return {
+        "input": graph_input,
+        "command": command,
+        "config": object_field("config", request.config),
+        "context": object_field("context", request.context),
+        "stream_mode": modes,
+        "requested_stream_mode": list(request.requested_stream_mode) or None,
+        "stream_subgraphs": request.stream_subgraphs,
+        "stream_resumable": request.stream_resumable,
+        "interrupt_before": _interrupt_nodes("interrupt_before", list(request.interrupt_before)),
+        "interrupt_after": _interrupt_nodes("interrupt_after", list(request.interrupt_after)),
+        "checkpoint": object_field("checkpoint", request.checkpoint),
+        "durability": choice("durability", request.durability, {"sync", "async", "exit"}, "async"),
+        "webhook": webhook_url(request.webhook),
+        "on_completion": choice("on_completion", request.on_completion, {"delete", "keep"}, "delete"),
+        "timeout_seconds": request.timeout_seconds or None,
+        "stateless": not request.thread_id,
+    }
+
+
+async def create_run(
+    rt: CoreRuntime,
+    request: runs_pb2.CreateRunRequest,
+    *,
+    run_id: str | None = None,
+    fresh_thread_id: str | None = None,
+    thread_metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Create a run as ``Create`` does (crons come this way too, so their runs are ordinary runs).
+
+    ``run_id`` and ``fresh_thread_id`` (a stateless run's new thread) replace generated ids, so a caller
+    retrying the same creation gets ``Conflict`` instead of a second run; ``thread_metadata`` is added to
+    a thread the run creates.
+    """
+    if not request.assistant_id:
+        raise InvalidArgument("assistant_id: required")
+    kwargs = run_kwargs(request)
+    strategy = choice("multitask_strategy", request.multitask_strategy, MULTITASK, "enqueue")
+    if_not_exists = choice("if_not_exists", request.if_not_exists, {"reject", "create"}, "reject")
+    metadata = object_field("metadata", request.metadata) or {}
+    assistant = await rt.resolve_assistant(request.assistant_id)
+    thread_id = request.thread_id
+    if not thread_id:
+        thread_id = fresh_thread_id or new_id()
+        if_not_exists = "create"
+    now = utcnow()
+    record = {
+        "run_id": run_id or new_id(),
+        "thread_id": thread_id,
+        "assistant_id": assistant["assistant_id"],
+        "status": "pending",
+        "metadata": metadata,
+        "kwargs": kwargs,
+        "multitask_strategy": strategy,
+        "attempt": 0,
+        "created_at": now,
+        "updated_at": now,
+        "available_at": now if request.after_seconds <= 0 else now + timedelta(seconds=request.after_seconds),
+    }
+    new_thread_metadata = {
+        **(thread_metadata or {}),
+        "graph_id": assistant["graph_id"],
+        "assistant_id": assistant["assistant_id"],
+    }
+    if not request.thread_id and kwargs["on_completion"] == "delete":
+        new_thread_metadata[STATELESS_MARK] = "delete"
+    run, to_stop = await rt.storage.runs.create(
+        record, if_not_exists=if_not_exists, thread_metadata=new_thread_metadata
+    )
+    for stopped_id in to_stop:
+        await rt.request_stop(stopped_id, strategy)
+    if to_stop:
+        await rt.wake_dispatchers()  # a pending run it stopped may have had a webhook
+    await rt.wake_workers()
+    return run
+
+
 @translate_errors
 class RunsService(runs_pb2_grpc.RunsServicer):
     def __init__(self, rt: CoreRuntime) -> None:
         self.rt = rt
 
-    def _kwargs(self, request: runs_pb2.CreateRunRequest) -> dict[str, Any]:
-        """Validate a create request into the run's stored kwargs; every failure names its field."""
-        modes = list(request.stream_mode) or ["values"]
-        unknown = [m for m in modes if m not in STREAM_MODES]
-        if unknown:
-            raise InvalidArgument(f"stream_mode: unsupported {unknown}; supported: {sorted(STREAM_MODES)}")
-        graph_input = json_field("input", request.input)
-        command = object_field("command", request.command)
-        if command is not None and graph_input is not None:
-            raise InvalidArgument("input: give either input or command, not both")
-        if command is not None and not set(command) <= {"resume", "update", "goto"}:
-            raise InvalidArgument(f"command: unknown keys {sorted(set(command) - {'resume', 'update', 'goto'})}")
-        if request.after_seconds < 0:
-            raise InvalidArgument("after_seconds: must be >= 0")
-        if request.timeout_seconds < 0:
-            raise InvalidArgument("timeout_seconds: must be >= 0")
-        return {
-            "input": graph_input,
-            "command": command,
-            "config": object_field("config", request.config),
-            "context": object_field("context", request.context),
-            "stream_mode": modes,
-            "requested_stream_mode": list(request.requested_stream_mode) or None,
-            "stream_subgraphs": request.stream_subgraphs,
-            "stream_resumable": request.stream_resumable,
-            "interrupt_before": _interrupt_nodes("interrupt_before", list(request.interrupt_before)),
-            "interrupt_after": _interrupt_nodes("interrupt_after", list(request.interrupt_after)),
-            "checkpoint": object_field("checkpoint", request.checkpoint),
-            "durability": choice("durability", request.durability, {"sync", "async", "exit"}, "async"),
-            "webhook": request.webhook or None,
-            "on_completion": choice("on_completion", request.on_completion, {"delete", "keep"}, "delete"),
-            "timeout_seconds": request.timeout_seconds or None,
-            "stateless": not request.thread_id,
-        }
-
     async def Create(self, request: runs_pb2.CreateRunRequest, context: grpc.aio.ServicerContext) -> runs_pb2.Run:
-        if not request.assistant_id:
-            raise InvalidArgument("assistant_id: required")
-        kwargs = self._kwargs(request)
-        strategy = choice("multitask_strategy", request.multitask_strategy, MULTITASK, "enqueue")
-        if_not_exists = choice("if_not_exists", request.if_not_exists, {"reject", "create"}, "reject")
-        metadata = object_field("metadata", request.metadata) or {}
-        assistant = await self.rt.resolve_assistant(request.assistant_id)
-        thread_id = request.thread_id
-        if not thread_id:
-            thread_id = new_id()
-            if_not_exists = "create"
-        now = utcnow()
-        record = {
-            "run_id": new_id(),
-            "thread_id": thread_id,
-            "assistant_id": assistant["assistant_id"],
-            "status": "pending",
-            "metadata": metadata,
-            "kwargs": kwargs,
-            "multitask_strategy": strategy,
-            "attempt": 0,
-            "created_at": now,
-            "updated_at": now,
-            "available_at": now if request.after_seconds <= 0 else now + timedelta(seconds=request.after_seconds),
-        }
-        thread_metadata = {"graph_id": assistant["graph_id"], "assistant_id": assistant["assistant_id"]}
-        if not request.thread_id and kwargs["on_completion"] == "delete":
-            thread_metadata[STATELESS_MARK] = "delete"
-        run, to_stop = await self.rt.storage.runs.create(
-            record, if_not_exists=if_not_exists, thread_metadata=thread_metadata
-        )
-        for run_id in to_stop:
-            await self.rt.request_stop(run_id, strategy)
-        await self.rt.wake_workers()
-        return codec.to_message(runs_pb2.Run, run)
+        return codec.to_message(runs_pb2.Run, await create_run(self.rt, request))
 
     async def _get(self, run_id: str, thread_id: str = "") -> dict[str, Any]:
         run = await self.rt.storage.runs.get(run_id)
@@ -137,6 +172,7 @@ class RunsService(runs_pb2_grpc.RunsServicer):
         else:
             await self.rt.events.published(run["thread_id"])
             await self.rt.wake_workers()
+            await self.rt.wake_dispatchers()
         if request.wait:
             await self.rt.wait_terminal(run["run_id"], run["thread_id"])
             updated = await self.rt.storage.runs.get(run["run_id"]) or updated
@@ -157,6 +193,7 @@ class RunsService(runs_pb2_grpc.RunsServicer):
             await self.rt.storage.runs.request_cancel(run_id, action)
             await self.rt.request_stop(run_id, action)
             await self.rt.events.published(run["thread_id"])
+        await self.rt.wake_dispatchers()
         return common_pb2.Empty()
 
     async def Delete(self, request: runs_pb2.GetRunRequest, context: grpc.aio.ServicerContext) -> common_pb2.Empty:

@@ -20,6 +20,10 @@ __all__ = [
     "AssistantStore",
     "CheckpointAdmin",
     "ClaimedRun",
+    "CronRecord",
+    "CronStore",
+    "DeliveryRecord",
+    "DeliveryStore",
     "EventRecord",
     "EventStore",
     "RunRecord",
@@ -43,6 +47,16 @@ cancel_action (None | "interrupt" | "rollback" | "cancel" | "timeout")."""
 
 EventRecord = dict[str, Any]
 """thread_id, run_id, seq, event, data (JSON bytes, stored as is)."""
+
+DeliveryRecord = dict[str, Any]
+"""delivery_id, run_id, thread_id, kind, url, headers, payload, status (pending | sending | delivered |
+failed), attempts, next_attempt_at, lease_owner, lease_epoch, lease_expires_at, last_status_code,
+last_error, created_at, updated_at, history (attempts: attempt, started_at, status_code, error,
+duration_seconds)."""
+
+CronRecord = dict[str, Any]
+"""cron_id, assistant_id, thread_id, user_id, schedule, timezone, payload, metadata, on_run_completed,
+end_time, enabled, next_run_date, created_at, updated_at."""
 
 ACTIVE_RUN_STATUSES = ("pending", "running")
 TERMINAL_RUN_STATUSES = ("success", "error", "timeout", "interrupted")
@@ -270,6 +284,109 @@ class EventStore(Protocol):
         ...
 
 
+class DeliveryStore(Protocol):
+    """The outbox of outbound deliveries; see ``core.storage._sql.deliveries`` for the claim protocol."""
+
+    async def enqueue(
+        self,
+        *,
+        delivery_id: str,
+        kind: str,
+        url: str,
+        payload: Any,
+        run_id: str | None = None,
+        thread_id: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> DeliveryRecord: ...
+
+    async def get(self, delivery_id: str) -> DeliveryRecord | None: ...
+
+    async def claim(self, owner: str, *, limit: int, lease_seconds: float, now: datetime) -> list[DeliveryRecord]:
+        """Due deliveries (pending and due, or sending with a lapsed lease), leased to ``owner``."""
+        ...
+
+    async def report(
+        self,
+        delivery_id: str,
+        epoch: int,
+        *,
+        delivered: bool,
+        status_code: int | None,
+        error: str | None,
+        retry_in_seconds: float,
+        started_at: datetime | None = None,
+        duration_seconds: float | None = None,
+    ) -> DeliveryRecord | None:
+        """Record an attempt (fenced by ``epoch``); not delivered: retry later, or fail when < 0."""
+        ...
+
+    async def list(
+        self, *, run_id: str | None = None, thread_id: str | None = None, limit: int = 100
+    ) -> list[DeliveryRecord]: ...
+
+    async def next_due_at(self) -> datetime | None: ...
+
+
+class CronStore(Protocol):
+    """Crons and their firings; a firing is unique per (cron_id, scheduled_time)."""
+
+    async def create(self, record: CronRecord) -> CronRecord: ...
+
+    async def get(self, cron_id: str) -> CronRecord | None: ...
+
+    async def update(self, cron_id: str, changes: dict[str, Any]) -> CronRecord | None: ...
+
+    async def delete(self, cron_id: str) -> bool: ...
+
+    async def search(
+        self,
+        *,
+        assistant_id: str | None = None,
+        thread_id: str | None = None,
+        enabled: bool | None = None,
+        metadata: dict[str, Any] | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        sort_by: str = "created_at",
+        sort_order: str = "desc",
+    ) -> list[CronRecord]: ...
+
+    async def count(
+        self,
+        *,
+        assistant_id: str | None = None,
+        thread_id: str | None = None,
+        enabled: bool | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> int: ...
+
+    async def due(self, now: datetime, *, limit: int = 100) -> list[CronRecord]:
+        """Enabled crons whose ``next_run_date`` is at or before ``now``."""
+        ...
+
+    async def claim_firing(
+        self,
+        cron_id: str,
+        expected_next: datetime,
+        scheduled_time: datetime,
+        *,
+        run_id: str,
+        thread_id: str,
+        next_run_date: datetime | None,
+    ) -> bool:
+        """Compare-and-set ``next_run_date`` from ``expected_next`` and record the firing (unique per
+        cron and scheduled time) in one transaction; False when another scheduler fired it."""
+        ...
+
+    async def mark_started(self, cron_id: str, scheduled_time: datetime) -> None: ...
+
+    async def unstarted_firings(self, *, limit: int = 100) -> list[dict[str, Any]]: ...
+
+    async def firings(self, cron_id: str) -> list[dict[str, Any]]: ...
+
+    async def next_due_at(self) -> datetime | None: ...
+
+
 class CheckpointAdmin(Protocol):
     """Operations on LangGraph's checkpoint tables that the checkpointers do not offer."""
 
@@ -289,6 +406,8 @@ class Storage(Protocol):
     threads: ThreadStore
     runs: RunStore
     events: EventStore
+    deliveries: DeliveryStore
+    crons: CronStore
     checkpoints: CheckpointAdmin
     checkpointer: Any  # langgraph BaseCheckpointSaver (async)
     store: Any  # langgraph BaseStore (async)

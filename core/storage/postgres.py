@@ -19,7 +19,6 @@ from typing import Any
 
 import psycopg
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-from langgraph.store.postgres.aio import AsyncPostgresStore
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -27,6 +26,8 @@ from core.errors import Conflict
 from core.storage._common import Clock, utcnow
 from core.storage._sql import Dialect, DuplicateKey, SqlStorage, migrate
 from core.storage._sql.db import Params
+from core.store.backends import open_postgres_store
+from core.store.config import StoreConfig
 
 __all__ = ["CHANNELS", "PostgresStorage"]
 
@@ -149,8 +150,11 @@ class PostgresStorage(SqlStorage):
 
     _db: _Database
 
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, url: str, *, min_size: int = 1, max_size: int = 10, clock: Clock = utcnow, store: StoreConfig | None = None
+    ) -> None:
         super().__init__(_Database(), clock)
+        self._store_config = store or StoreConfig()
         self.url = url
         self._pool_sizes = (min_size, max_size)
         self._callbacks: list[Any] = []
@@ -171,7 +175,6 @@ class PostgresStorage(SqlStorage):
         await pool.open(wait=True)
         self._db.pool = pool
         self.checkpointer = AsyncPostgresSaver(pool)
-        self.store = AsyncPostgresStore(pool)
         try:
             await migrate(self._db)
             # LangGraph's setups race when two processes start together, and their CREATE INDEX
@@ -179,16 +182,20 @@ class PostgresStorage(SqlStorage):
             async with pool.connection() as conn:
                 await _take_setup_lock(conn)
                 try:
+                    self.store = await open_postgres_store(pool, self._store_config)
                     await self.checkpointer.setup()
                     await self.store.setup()
                 finally:
                     await conn.execute("SELECT pg_advisory_unlock(%s)", (_LANGGRAPH_SETUP_KEY,))
+            await self.store.start_ttl_sweeper()
         except BaseException:
             await self.close()  # so that setup() can be tried again
             raise
 
     async def close(self) -> None:
         """Stop listening, drop worker liveness tokens and close the pool."""
+        if self.store is not None:
+            await self.store.stop_ttl_sweeper()
         self._callbacks.clear()
         if self._listener is not None:
             self._listener.cancel()

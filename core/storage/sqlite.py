@@ -22,11 +22,12 @@ from typing import Any
 import aiosqlite
 import orjson
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-from langgraph.store.sqlite.aio import AsyncSqliteStore
 
 from core.storage._common import Clock, iso, json_contains, utcnow
 from core.storage._sql import Dialect, DuplicateKey, SqlStorage, migrate
 from core.storage._sql.db import Params
+from core.store.backends import open_sqlite_store
+from core.store.config import StoreConfig
 
 __all__ = ["SqliteStorage"]
 
@@ -202,9 +203,10 @@ class SqliteStorage(SqlStorage):
 
     _db: _Database
 
-    def __init__(self, path: str | Path, *, clock: Clock = utcnow) -> None:
+    def __init__(self, path: str | Path, *, clock: Clock = utcnow, store: StoreConfig | None = None) -> None:
         self.path = Path(path)
         super().__init__(_Database(self.path), clock)
+        self._store_config = store or StoreConfig()
         self._langgraph_conns: list[aiosqlite.Connection] = []
         self._workers: set[str] = set()
         self._ready = False
@@ -234,10 +236,11 @@ class SqliteStorage(SqlStorage):
                 # The saver writes through its own connection; taking turns with our writer on one asyncio
                 # lock means neither ever meets SQLite's busy handler, which sleeps for milliseconds.
                 self.checkpointer.lock = self._db.lock
-                self.store = AsyncSqliteStore(store_conn)
+                self.store = open_sqlite_store(store_conn, self._store_config)
                 self.store.lock = self._db.lock
                 await self.checkpointer.setup()
                 await self.store.setup()
+                await self.store.start_ttl_sweeper()
             except BaseException:
                 await self.close()  # so that setup() can be tried again
                 raise
@@ -245,6 +248,8 @@ class SqliteStorage(SqlStorage):
 
     async def close(self) -> None:
         """Close every connection; the storage can be set up again afterwards."""
+        if self.store is not None:
+            await self.store.stop_ttl_sweeper()
         for conn in self._langgraph_conns:
             await conn.close()
         self._langgraph_conns = []

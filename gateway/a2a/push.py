@@ -1,9 +1,12 @@
-"""Push notifications: configs kept in the core (the task's thread metadata) and a minimal sender.
+"""Push notifications: configs kept in the core (the task's thread metadata), sent through the outbox.
 
-The sender follows a task's events (the same stream ``SubscribeToTask`` serves, from the core's event log)
-and POSTs each one to every config of the task through the SDK's ``BasePushNotificationSender``. It is a
-stand-in: the webhook dispatcher (issue 8) replaces it with durable, signed, SSRF-checked deliveries; until
-then a delivery in flight when the gateway stops is not retried after a restart.
+A follower reads a task's events (the same stream ``SubscribeToTask`` serves, from the core's event log) and
+turns each into one delivery per config of the task, written to the core's outbox (``Webhooks.Enqueue``).
+The webhook dispatcher (``gateway.webhooks``) sends them as it sends run webhooks: durably, retried with
+backoff, signed, and only to addresses its policy allows. Deliveries of one task may arrive out of order
+(the dispatcher sends concurrently and retries failures); each carries the task's status with its timestamp.
+A follower lives in the gateway process that accepted the task: events after a restart of that process are
+not followed (the deliveries already queued are sent).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
-import httpx
 from a2a.server.context import ServerCallContext
 from a2a.server.events.event_queue import Event
 from a2a.server.tasks.base_push_notification_sender import BasePushNotificationSender
@@ -25,12 +27,13 @@ from a2a.server.tasks.push_notification_config_store import (
 )
 from a2a.types.a2a_pb2 import TaskPushNotificationConfig
 from a2a.utils.errors import TaskNotFoundError
+from a2a.utils.proto_utils import to_stream_response
 from google.protobuf import json_format
 
 from clients.grpc import PorticoClient
 from gateway.a2a.tasks import push_key
 
-__all__ = ["CorePushConfigStore", "PushDispatcher"]
+__all__ = ["CorePushConfigStore", "OutboxPushSender", "PushDispatcher"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,12 +81,40 @@ class CorePushConfigStore(PushNotificationConfigStore):
         await self.client.threads.update(thread["thread_id"], metadata={push_key(task_id): kept})
 
 
-class PushDispatcher:
-    """Follows tasks that have push configs and sends their events; one follower per task at a time."""
+class OutboxPushSender(BasePushNotificationSender):
+    """The SDK's sender with its HTTP POST replaced by a delivery in the core's outbox."""
 
-    def __init__(self, *, timeout: float = 10.0) -> None:
+    def __init__(self, client: PorticoClient, config_store: PushNotificationConfigStore) -> None:
+        super().__init__(httpx_client=None, config_store=config_store)  # type: ignore[arg-type]
+        self.client = client
+
+    async def _dispatch_notification(
+        self, event: Event, push_info: TaskPushNotificationConfig, task_id: str
+    ) -> bool:
+        headers: dict[str, str] = {}
+        if push_info.token:
+            headers["X-A2A-Notification-Token"] = push_info.token
+        if push_info.HasField("authentication") and push_info.authentication.scheme and push_info.authentication.credentials:
+            headers["Authorization"] = f"{push_info.authentication.scheme} {push_info.authentication.credentials}"
+        try:
+            await self.client.webhooks.enqueue(
+                url=push_info.url,
+                kind="a2a_push",
+                payload=json_format.MessageToDict(to_stream_response(event)),
+                headers=headers,
+                run_id=task_id,
+            )
+        except grpc.aio.AioRpcError as exc:
+            logger.warning("push notification not queued", extra={"task_id": task_id, "code": exc.code().name})
+            return False
+        return True
+
+
+class PushDispatcher:
+    """Follows tasks that have push configs and queues their events for delivery; one follower per task."""
+
+    def __init__(self) -> None:
         self._followers: dict[str, asyncio.Task[None]] = {}
-        self._timeout = timeout
 
     def watch(self, task_id: str, client: PorticoClient, events: Callable[[], AsyncIterator[Event]]) -> None:
         """Send ``events()`` of ``task_id`` to its configs, unless a follower already does."""
@@ -94,10 +125,9 @@ class PushDispatcher:
 
     async def _follow(self, task_id: str, client: PorticoClient, events: Callable[[], AsyncIterator[Event]]) -> None:
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as http:
-                sender = BasePushNotificationSender(http, CorePushConfigStore(client))
-                async for event in events():
-                    await sender.send_notification(task_id, event)
+            sender = OutboxPushSender(client, CorePushConfigStore(client))
+            async for event in events():
+                await sender.send_notification(task_id, event)
         except (grpc.aio.AioRpcError, asyncio.CancelledError):
             logger.info("push follower stopped", extra={"task_id": task_id})
         except Exception:  # noqa: BLE001 - push is best effort; the task itself is unaffected

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from clients.grpc import PorticoClient
 from gateway.a2a import A2ASettings, PorticoRequestHandler, a2a_routes
 from gateway.mcp import McpGateway, McpSettings
-from gateway.rest import assistants, run_streams, runs, store, threads
+from gateway.rest import assistants, crons, run_streams, runs, store, threads, webhooks
 from gateway.rest._json import JSONResponse
 from gateway.rest._routing import ApiRequest, ApiRoute, Router
 from gateway.rest.errors import EXCEPTION_HANDLERS
@@ -56,7 +56,7 @@ async def info(req: ApiRequest) -> Response:
             "langgraph_py_version": _version("langgraph"),
             "flags": {
                 "assistants": True,
-                "crons": False,
+                "crons": True,
                 "langsmith": False,
                 "store": True,
                 "strict_resume": True,
@@ -69,6 +69,8 @@ API_ROUTES: list[ApiRoute] = [
     *_system.routes,
     *assistants.router.routes,
     *threads.router.routes,
+    *crons.router.routes,  # before runs: /runs/crons/… must not be taken for a run id
+    *webhooks.router.routes,
     *runs.router.routes,
     *run_streams.router.routes,
     *store.router.routes,

@@ -175,12 +175,3 @@ async def join_run(req: ApiRequest) -> Response:
     run = await req.client.runs.get(req.path["run_id"], thread_id=req.path["thread_id"])
     return _wait_response(req, run, cancel_on_disconnect=False)  # type: ignore[return-value]
 
-
-async def _crons_unsupported(req: ApiRequest) -> Response:
-    raise ApiError(422, "crons: not supported yet")
-
-
-for _path in ("/threads/{thread_id}/runs/crons", "/runs/crons", "/runs/crons/search", "/runs/crons/count"):
-    router.route("POST", _path, summary="Crons (not supported yet: 422)", errors=(422,), response=None)(
-        _crons_unsupported
-    )

@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from core.settings import Settings
+from gateway.webhooks import TargetPolicy, WebhookSettings
 from portico.serve import Deployment
 
 GRAPHS = Path(__file__).resolve().parent.parent / "graphs"
@@ -55,7 +56,9 @@ class Server:
         self.deployment: Deployment | None = None
 
     async def start(self) -> None:
-        self.deployment = Deployment(a2a_settings(self.database_url), grpc_port=0, http_port=0)
+        # Push notifications go through the webhook dispatcher; the receiver is on loopback over http.
+        webhooks = WebhookSettings(policy=TargetPolicy(allow_http=True, allow_loopback=True))
+        self.deployment = Deployment(a2a_settings(self.database_url), grpc_port=0, http_port=0, webhooks=webhooks)
         await self.deployment.start()
 
     async def stop(self) -> None:

@@ -26,6 +26,7 @@ from core.storage._common import (
     worker_lost,
 )
 from core.storage._sql.db import Database, DuplicateKey, Params, Tx, decode, in_list
+from core.storage._sql.deliveries import insert_run_webhook
 from core.storage._sql.threads import (
     delete_thread_rows,
     insert_thread,
@@ -79,11 +80,13 @@ class SqlRunStore:
                 await self._delete_run(tx, row["run_id"])
                 continue
             status = "interrupted" if row["status"] == "pending" else "running"
-            await tx.execute(
+            updated = await tx.fetchone(
                 """UPDATE portico_runs SET status = :status, cancel_action = :action, updated_at = :now
-                   WHERE run_id = :r""",
+                   WHERE run_id = :r RETURNING *""",
                 {"status": status, "action": action, "now": now, "r": row["run_id"]},
             )
+            if status == "interrupted" and updated is not None:
+                await insert_run_webhook(tx, self._db, updated, None, now)
         return [row["run_id"] for row in rows]
 
     async def create(
@@ -289,12 +292,16 @@ class SqlRunStore:
                 if changed:
                     await tx.execute("DELETE FROM portico_events WHERE run_id = :r", {"r": run_id})
             else:
-                changed = await tx.execute(
+                finished = await tx.fetchone(
                     f"""UPDATE portico_runs SET status = :status, error = :error, lease_expires_at = NULL,
                                updated_at = :now
-                        WHERE {_FENCE}""",
+                        WHERE {_FENCE} RETURNING *""",
                     {**fence, "status": status, "error": json_text(error), "now": now},
                 )
+                changed = finished is not None
+                if finished is not None:
+                    # The outbox row commits with the final status, or neither does.
+                    await insert_run_webhook(tx, self._db, finished, values, now)
             if not changed:
                 return False
             if delete_thread:
@@ -375,11 +382,13 @@ class SqlRunStore:
                     requeued.append(run_id)
                     continue
                 error = worker_lost(row["attempt"])
-                await tx.execute(
+                failed = await tx.fetchone(
                     """UPDATE portico_runs SET status = 'error', error = :error, lease_expires_at = NULL,
-                              updated_at = :now WHERE run_id = :r""",
+                              updated_at = :now WHERE run_id = :r RETURNING *""",
                     {"error": json_text(error), "now": now, "r": run_id},
                 )
+                if failed is not None:
+                    await insert_run_webhook(tx, self._db, failed, None, now)
                 await self._update_thread_after(tx, thread["thread_id"], "error", error, now)
         return requeued
 
@@ -433,5 +442,7 @@ class SqlRunStore:
             )
             if row["status"] == "pending":
                 await settle_thread(tx, thread, now)
+                if updated is not None:
+                    await insert_run_webhook(tx, self._db, updated, None, now)
         assert updated is not None  # the row is locked
         return self._decode(updated)

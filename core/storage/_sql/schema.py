@@ -91,6 +91,67 @@ MIGRATIONS: Sequence[Sequence[str]] = [
         )""",
         "CREATE INDEX portico_events_run_idx ON portico_events (run_id, seq)",
     ],
+    # 2: the outbox of outbound deliveries (webhooks, A2A push) with their attempts; crons and firings.
+    [
+        # No foreign key to runs: a delivery (and its history) outlives a deleted run or thread.
+        """CREATE TABLE portico_deliveries (
+            delivery_id TEXT PRIMARY KEY,
+            run_id TEXT,
+            thread_id TEXT,
+            kind TEXT NOT NULL,
+            url TEXT NOT NULL,
+            headers {json} NOT NULL,
+            payload {json} NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at {ts} NOT NULL,
+            lease_owner TEXT,
+            lease_epoch INTEGER NOT NULL DEFAULT 0,
+            lease_expires_at {ts},
+            last_status_code INTEGER,
+            last_error TEXT,
+            created_at {ts} NOT NULL,
+            updated_at {ts} NOT NULL
+        )""",
+        "CREATE INDEX portico_deliveries_due_idx ON portico_deliveries (status, next_attempt_at)",
+        "CREATE INDEX portico_deliveries_run_idx ON portico_deliveries (run_id)",
+        """CREATE TABLE portico_delivery_attempts (
+            delivery_id TEXT NOT NULL REFERENCES portico_deliveries (delivery_id) ON DELETE CASCADE,
+            attempt INTEGER NOT NULL,
+            started_at {ts} NOT NULL,
+            status_code INTEGER,
+            error_message TEXT,
+            duration_seconds DOUBLE PRECISION,
+            PRIMARY KEY (delivery_id, attempt)
+        )""",
+        """CREATE TABLE portico_crons (
+            cron_id TEXT PRIMARY KEY,
+            assistant_id TEXT NOT NULL,
+            thread_id TEXT,
+            user_id TEXT,
+            schedule TEXT NOT NULL,
+            timezone TEXT,
+            payload {json} NOT NULL,
+            metadata {json} NOT NULL,
+            on_run_completed TEXT,
+            end_time {ts},
+            enabled INTEGER NOT NULL,
+            next_run_date {ts},
+            created_at {ts} NOT NULL,
+            updated_at {ts} NOT NULL
+        )""",
+        "CREATE INDEX portico_crons_due_idx ON portico_crons (next_run_date) WHERE enabled = 1",
+        # The exactly-once guarantee: a (cron, scheduled time) pair is fired by whoever inserts it first.
+        """CREATE TABLE portico_cron_firings (
+            cron_id TEXT NOT NULL,
+            scheduled_time {ts} NOT NULL,
+            run_id TEXT NOT NULL,
+            thread_id TEXT NOT NULL,
+            started INTEGER NOT NULL DEFAULT 0,
+            fired_at {ts} NOT NULL,
+            PRIMARY KEY (cron_id, scheduled_time)
+        )""",
+    ],
 ]
 
 _VERSION_TABLE = """CREATE TABLE IF NOT EXISTS portico_schema_version (

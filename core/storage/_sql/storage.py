@@ -7,11 +7,21 @@ from typing import Any
 from core.storage._common import Clock
 from core.storage._sql.assistants import SqlAssistantStore
 from core.storage._sql.checkpoints import SqlCheckpointAdmin
+from core.storage._sql.crons import SqlCronStore
 from core.storage._sql.db import Database
+from core.storage._sql.deliveries import SqlDeliveryStore
 from core.storage._sql.events import SqlEventStore
 from core.storage._sql.runs import SqlRunStore
 from core.storage._sql.threads import SqlThreadStore
-from core.storage.base import AssistantStore, CheckpointAdmin, EventStore, RunStore, ThreadStore
+from core.storage.base import (
+    AssistantStore,
+    CheckpointAdmin,
+    CronStore,
+    DeliveryStore,
+    EventStore,
+    RunStore,
+    ThreadStore,
+)
 
 __all__ = ["SqlStorage"]
 
@@ -27,6 +37,8 @@ class SqlStorage:
         self.threads: ThreadStore = SqlThreadStore(db, clock)
         self.runs: RunStore = SqlRunStore(db, clock)
         self.events: EventStore = SqlEventStore(db, clock)
+        self.deliveries: DeliveryStore = SqlDeliveryStore(db, clock)
+        self.crons: CronStore = SqlCronStore(db, clock)
         self.checkpoints: CheckpointAdmin = SqlCheckpointAdmin(db, lambda: self.checkpointer)
 
     async def ping(self) -> bool:

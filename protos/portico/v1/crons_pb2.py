@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from protos.portico.v1 import common_pb2 as portico_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16portico/v1/crons.proto\x12\nportico.v1\x1a\x17portico/v1/common.proto\"\xb4\x01\n\x04\x43ron\x12\x0f\n\x07\x63ron_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61ssistant_id\x18\x02 \x01(\t\x12\x11\n\tthread_id\x18\x03 \x01(\t\x12\x10\n\x08schedule\x18\x04 \x01(\t\x12\x0f\n\x07payload\x18\x05 \x01(\x0c\x12\x10\n\x08metadata\x18\x06 \x01(\x0c\x12\x15\n\rnext_run_date\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x12\n\nupdated_at\x18\t \x01(\t\"q\n\x11\x43reateCronRequest\x12\x14\n\x0c\x61ssistant_id\x18\x01 \x01(\t\x12\x11\n\tthread_id\x18\x02 \x01(\t\x12\x10\n\x08schedule\x18\x03 \x01(\t\x12\x0f\n\x07payload\x18\x04 \x01(\x0c\x12\x10\n\x08metadata\x18\x05 \x01(\x0c\"!\n\x0eGetCronRequest\x12\x0f\n\x07\x63ron_id\x18\x01 \x01(\t\"\\\n\x12SearchCronsRequest\x12\x14\n\x0c\x61ssistant_id\x18\x01 \x01(\t\x12\x11\n\tthread_id\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x05\"+\n\x08\x43ronList\x12\x1f\n\x05\x63rons\x18\x01 \x03(\x0b\x32\x10.portico.v1.Cron2\xbb\x01\n\x05\x43rons\x12\x39\n\x06\x43reate\x12\x1d.portico.v1.CreateCronRequest\x1a\x10.portico.v1.Cron\x12\x37\n\x06\x44\x65lete\x12\x1a.portico.v1.GetCronRequest\x1a\x11.portico.v1.Empty\x12>\n\x06Search\x12\x1e.portico.v1.SearchCronsRequest\x1a\x14.portico.v1.CronListb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16portico/v1/crons.proto\x12\nportico.v1\x1a\x17portico/v1/common.proto\"\x94\x02\n\x04\x43ron\x12\x0f\n\x07\x63ron_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61ssistant_id\x18\x02 \x01(\t\x12\x11\n\tthread_id\x18\x03 \x01(\t\x12\x10\n\x08schedule\x18\x04 \x01(\t\x12\x0f\n\x07payload\x18\x05 \x01(\x0c\x12\x10\n\x08metadata\x18\x06 \x01(\x0c\x12\x15\n\rnext_run_date\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x12\n\nupdated_at\x18\t \x01(\t\x12\x10\n\x08timezone\x18\n \x01(\t\x12\x10\n\x08\x65nd_time\x18\x0b \x01(\t\x12\x0f\n\x07\x65nabled\x18\x0c \x01(\x08\x12\x18\n\x10on_run_completed\x18\r \x01(\t\x12\x0f\n\x07user_id\x18\x0e \x01(\t\"\xd1\x01\n\x11\x43reateCronRequest\x12\x14\n\x0c\x61ssistant_id\x18\x01 \x01(\t\x12\x11\n\tthread_id\x18\x02 \x01(\t\x12\x10\n\x08schedule\x18\x03 \x01(\t\x12\x0f\n\x07payload\x18\x04 \x01(\x0c\x12\x10\n\x08metadata\x18\x05 \x01(\x0c\x12\x10\n\x08timezone\x18\x06 \x01(\t\x12\x10\n\x08\x65nd_time\x18\x07 \x01(\t\x12\x14\n\x07\x65nabled\x18\x08 \x01(\x08H\x00\x88\x01\x01\x12\x18\n\x10on_run_completed\x18\t \x01(\tB\n\n\x08_enabled\"\x89\x02\n\x11UpdateCronRequest\x12\x0f\n\x07\x63ron_id\x18\x01 \x01(\t\x12\x15\n\x08schedule\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\x12\x10\n\x08metadata\x18\x04 \x01(\x0c\x12\x15\n\x08timezone\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\x15\n\x08\x65nd_time\x18\x06 \x01(\tH\x02\x88\x01\x01\x12\x14\n\x07\x65nabled\x18\x07 \x01(\x08H\x03\x88\x01\x01\x12\x1d\n\x10on_run_completed\x18\x08 \x01(\tH\x04\x88\x01\x01\x42\x0b\n\t_scheduleB\x0b\n\t_timezoneB\x0b\n\t_end_timeB\n\n\x08_enabledB\x13\n\x11_on_run_completed\"!\n\x0eGetCronRequest\x12\x0f\n\x07\x63ron_id\x18\x01 \x01(\t\"\xb5\x01\n\x12SearchCronsRequest\x12\x14\n\x0c\x61ssistant_id\x18\x01 \x01(\t\x12\x11\n\tthread_id\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x05\x12\x14\n\x07\x65nabled\x18\x05 \x01(\x08H\x00\x88\x01\x01\x12\x10\n\x08metadata\x18\x06 \x01(\x0c\x12\x0f\n\x07sort_by\x18\x07 \x01(\t\x12\x12\n\nsort_order\x18\x08 \x01(\tB\n\n\x08_enabled\"+\n\x08\x43ronList\x12\x1f\n\x05\x63rons\x18\x01 \x03(\x0b\x32\x10.portico.v1.Cron2\xef\x02\n\x05\x43rons\x12\x39\n\x06\x43reate\x12\x1d.portico.v1.CreateCronRequest\x1a\x10.portico.v1.Cron\x12\x37\n\x06\x44\x65lete\x12\x1a.portico.v1.GetCronRequest\x1a\x11.portico.v1.Empty\x12>\n\x06Search\x12\x1e.portico.v1.SearchCronsRequest\x1a\x14.portico.v1.CronList\x12\x33\n\x03Get\x12\x1a.portico.v1.GetCronRequest\x1a\x10.portico.v1.Cron\x12\x39\n\x06Update\x12\x1d.portico.v1.UpdateCronRequest\x1a\x10.portico.v1.Cron\x12\x42\n\x05\x43ount\x12\x1e.portico.v1.SearchCronsRequest\x1a\x19.portico.v1.CountResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,15 +33,17 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'portico.v1.crons_pb2', _glo
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CRON']._serialized_start=64
-  _globals['_CRON']._serialized_end=244
-  _globals['_CREATECRONREQUEST']._serialized_start=246
-  _globals['_CREATECRONREQUEST']._serialized_end=359
-  _globals['_GETCRONREQUEST']._serialized_start=361
-  _globals['_GETCRONREQUEST']._serialized_end=394
-  _globals['_SEARCHCRONSREQUEST']._serialized_start=396
-  _globals['_SEARCHCRONSREQUEST']._serialized_end=488
-  _globals['_CRONLIST']._serialized_start=490
-  _globals['_CRONLIST']._serialized_end=533
-  _globals['_CRONS']._serialized_start=536
-  _globals['_CRONS']._serialized_end=723
+  _globals['_CRON']._serialized_end=340
+  _globals['_CREATECRONREQUEST']._serialized_start=343
+  _globals['_CREATECRONREQUEST']._serialized_end=552
+  _globals['_UPDATECRONREQUEST']._serialized_start=555
+  _globals['_UPDATECRONREQUEST']._serialized_end=820
+  _globals['_GETCRONREQUEST']._serialized_start=822
+  _globals['_GETCRONREQUEST']._serialized_end=855
+  _globals['_SEARCHCRONSREQUEST']._serialized_start=858
+  _globals['_SEARCHCRONSREQUEST']._serialized_end=1039
+  _globals['_CRONLIST']._serialized_start=1041
+  _globals['_CRONLIST']._serialized_end=1084
+  _globals['_CRONS']._serialized_start=1087
+  _globals['_CRONS']._serialized_end=1454
 # @@protoc_insertion_point(module_scope)

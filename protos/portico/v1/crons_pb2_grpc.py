@@ -50,6 +50,21 @@ class CronsStub:
                 request_serializer=portico_dot_v1_dot_crons__pb2.SearchCronsRequest.SerializeToString,
                 response_deserializer=portico_dot_v1_dot_crons__pb2.CronList.FromString,
                 _registered_method=True)
+        self.Get = channel.unary_unary(
+                '/portico.v1.Crons/Get',
+                request_serializer=portico_dot_v1_dot_crons__pb2.GetCronRequest.SerializeToString,
+                response_deserializer=portico_dot_v1_dot_crons__pb2.Cron.FromString,
+                _registered_method=True)
+        self.Update = channel.unary_unary(
+                '/portico.v1.Crons/Update',
+                request_serializer=portico_dot_v1_dot_crons__pb2.UpdateCronRequest.SerializeToString,
+                response_deserializer=portico_dot_v1_dot_crons__pb2.Cron.FromString,
+                _registered_method=True)
+        self.Count = channel.unary_unary(
+                '/portico.v1.Crons/Count',
+                request_serializer=portico_dot_v1_dot_crons__pb2.SearchCronsRequest.SerializeToString,
+                response_deserializer=portico_dot_v1_dot_common__pb2.CountResponse.FromString,
+                _registered_method=True)
 
 
 class CronsServicer:
@@ -73,6 +88,24 @@ class CronsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Get(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Update(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Count(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CronsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -90,6 +123,21 @@ def add_CronsServicer_to_server(servicer, server):
                     servicer.Search,
                     request_deserializer=portico_dot_v1_dot_crons__pb2.SearchCronsRequest.FromString,
                     response_serializer=portico_dot_v1_dot_crons__pb2.CronList.SerializeToString,
+            ),
+            'Get': grpc.unary_unary_rpc_method_handler(
+                    servicer.Get,
+                    request_deserializer=portico_dot_v1_dot_crons__pb2.GetCronRequest.FromString,
+                    response_serializer=portico_dot_v1_dot_crons__pb2.Cron.SerializeToString,
+            ),
+            'Update': grpc.unary_unary_rpc_method_handler(
+                    servicer.Update,
+                    request_deserializer=portico_dot_v1_dot_crons__pb2.UpdateCronRequest.FromString,
+                    response_serializer=portico_dot_v1_dot_crons__pb2.Cron.SerializeToString,
+            ),
+            'Count': grpc.unary_unary_rpc_method_handler(
+                    servicer.Count,
+                    request_deserializer=portico_dot_v1_dot_crons__pb2.SearchCronsRequest.FromString,
+                    response_serializer=portico_dot_v1_dot_common__pb2.CountResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -173,6 +221,87 @@ class Crons:
             '/portico.v1.Crons/Search',
             portico_dot_v1_dot_crons__pb2.SearchCronsRequest.SerializeToString,
             portico_dot_v1_dot_crons__pb2.CronList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Get(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/portico.v1.Crons/Get',
+            portico_dot_v1_dot_crons__pb2.GetCronRequest.SerializeToString,
+            portico_dot_v1_dot_crons__pb2.Cron.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Update(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/portico.v1.Crons/Update',
+            portico_dot_v1_dot_crons__pb2.UpdateCronRequest.SerializeToString,
+            portico_dot_v1_dot_crons__pb2.Cron.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Count(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/portico.v1.Crons/Count',
+            portico_dot_v1_dot_crons__pb2.SearchCronsRequest.SerializeToString,
+            portico_dot_v1_dot_common__pb2.CountResponse.FromString,
             options,
             channel_credentials,
             insecure,

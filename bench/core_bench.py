@@ -54,13 +54,29 @@ class Server:
     async def start(self) -> float:
         t0 = time.perf_counter()
         http = ["--port", str(self.http_port)] if self.http_port else ["--no-http"]
-        cmd = [sys.executable, "-m", "portico", "serve", *http, "--config", str(GRAPHS / "langgraph.json"),
-               "--database", self.database, "--grpc-port", str(self.port), "--workers", str(self.workers),
-               "--sweep-seconds", "0.5"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "portico",
+            "serve",
+            *http,
+            "--config",
+            str(GRAPHS / "langgraph.json"),
+            "--database",
+            self.database,
+            "--grpc-port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--sweep-seconds",
+            "0.5",
+        ]
         env = {**os.environ, "PORTICO_LOG_LEVEL": "WARNING"}
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{self.port}") as ch:
-            await health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), wait_for_ready=True, timeout=60)
+            await health_pb2_grpc.HealthStub(ch).Check(
+                health_pb2.HealthCheckRequest(), wait_for_ready=True, timeout=60
+            )
         return time.perf_counter() - t0
 
     def kill(self) -> None:
@@ -176,8 +192,14 @@ async def _portico(database: str, n: int, concurrency: int) -> dict[str, float]:
 
             # Crash recovery: kill -9 the whole server mid-run on a 20-node graph, restart, time to done.
             tid = (await client.threads.create())["thread_id"]
-            run = await client.runs.create(thread_id=tid, assistant_id="steps20", input={"n": 0}, stream_mode=["updates"],
-                                           durability="sync", config={"configurable": {"pause_seconds": 0.05}})
+            run = await client.runs.create(
+                thread_id=tid,
+                assistant_id="steps20",
+                input={"n": 0},
+                stream_mode=["updates"],
+                durability="sync",
+                config={"configurable": {"pause_seconds": 0.05}},
+            )
             seen = 0
             async for event in client.runs.stream(run["run_id"]):
                 seen += event["event"] == "updates"
@@ -204,7 +226,9 @@ def server_target(port: int) -> str:
 
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench core")
-    parser.add_argument("--database", default=None, help="SQLite path (default: a temp file) or postgresql:// URL")
+    parser.add_argument(
+        "--database", default=None, help="SQLite path (default: a temp file) or postgresql:// URL"
+    )
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args(argv)
@@ -212,13 +236,19 @@ async def main(argv: list[str] | None = None) -> None:
         database = args.database or str(Path(tmp) / "bench.db")
         floor = await _inprocess(database, args.n, args.concurrency)
         ours = await _portico(database, args.n, args.concurrency)
-    print(f"core benchmark over gRPC, {args.n} runs, database {'postgres' if database.startswith('postgres') else 'sqlite'}")
+    print(
+        f"core benchmark over gRPC, {args.n} runs, database {'postgres' if database.startswith('postgres') else 'sqlite'}"
+    )
     print(f"{'metric':<28}{'in-process':>14}{'portico':>14}{'ratio':>10}")
     for key, unit in (("seq_p50", "ms"), ("seq_p99", "ms"), ("resume_p50", "ms")):
         f, o = floor[key] * 1000, ours[key] * 1000
         print(f"{key + ' (' + unit + ')':<28}{f:>14.2f}{o:>14.2f}{o / f:>10.2f}")
-    print(f"{'throughput c=' + str(args.concurrency) + ' (runs/s)':<28}{floor['throughput']:>14.1f}{ours['throughput']:>14.1f}"
-          f"{ours['throughput'] / floor['throughput']:>10.2f}")
+    print(
+        f"{'throughput c=' + str(args.concurrency) + ' (runs/s)':<28}{floor['throughput']:>14.1f}{ours['throughput']:>14.1f}"
+        f"{ours['throughput'] / floor['throughput']:>10.2f}"
+    )
     print(f"{'per-run overhead p50 (ms)':<28}{'':>14}{(ours['seq_p50'] - floor['seq_p50']) * 1000:>14.2f}")
-    print(f"{'crash recovery (s)':<28}{'':>14}{ours['recovery_s']:>14.2f}   (restart + 10 nodes × 50 ms of work)")
+    print(
+        f"{'crash recovery (s)':<28}{'':>14}{ours['recovery_s']:>14.2f}   (restart + 10 nodes × 50 ms of work)"
+    )
     print(f"{'recovery overhead (s)':<28}{'':>14}{ours['recovery_overhead_s']:>14.2f}")

@@ -77,7 +77,16 @@ async def _floor(database: str, n: int, concurrency: int) -> dict[str, float]:
 
 async def _start_gateway(core_port: int, http_port: int) -> subprocess.Popen[bytes]:
     """``portico gateway`` in its own process, in front of the core at ``core_port``; ready when /ok answers."""
-    cmd = [sys.executable, "-m", "portico", "gateway", "--core", f"127.0.0.1:{core_port}", "--port", str(http_port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "portico",
+        "gateway",
+        "--core",
+        f"127.0.0.1:{core_port}",
+        "--port",
+        str(http_port),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     async with httpx.AsyncClient() as http:
         for _ in range(600):
@@ -144,10 +153,14 @@ async def _portico(database: str, n: int, concurrency: int, *, split: bool = Fal
 
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench rest")
-    parser.add_argument("--database", default=None, help="SQLite path (default: a temp file) or postgresql:// URL")
+    parser.add_argument(
+        "--database", default=None, help="SQLite path (default: a temp file) or postgresql:// URL"
+    )
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--split", action="store_true", help="the gateway in its own process (portico gateway)")
+    parser.add_argument(
+        "--split", action="store_true", help="the gateway in its own process (portico gateway)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         database = args.database or str(Path(tmp) / "bench.db")
@@ -167,5 +180,7 @@ async def main(argv: list[str] | None = None) -> None:
         f, o = floor[key] * 1000, ours[key] * 1000
         print(f"{label:<34}{f:>12.2f}{o:>12.2f}{o / f:>8.2f}  {target}")
     label = f"stateless throughput c={args.concurrency} (runs/s)"
-    print(f"{label:<34}{floor['throughput']:>12.1f}{ours['throughput']:>12.1f}"
-          f"{ours['throughput'] / floor['throughput']:>8.2f}  ≥ 0.7")
+    print(
+        f"{label:<34}{floor['throughput']:>12.1f}{ours['throughput']:>12.1f}"
+        f"{ours['throughput'] / floor['throughput']:>8.2f}  ≥ 0.7"
+    )

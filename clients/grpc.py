@@ -56,7 +56,9 @@ class _Resource:
         self._stub = stub
         self._metadata = metadata
 
-    async def _call(self, method: str, request_cls: type, fields: dict[str, Any], *, timeout: float | None = None) -> Any:
+    async def _call(
+        self, method: str, request_cls: type, fields: dict[str, Any], *, timeout: float | None = None
+    ) -> Any:
         request = codec.to_message(request_cls, fields)
         response = await getattr(self._stub, method)(request, metadata=self._metadata, timeout=timeout)
         return codec.from_message(response)
@@ -70,7 +72,9 @@ class Assistants(_Resource):
         return await self._call("Get", apb.GetAssistantRequest, {"assistant_id": assistant_id})
 
     async def update(self, assistant_id: str, **fields: Any) -> dict[str, Any]:
-        return await self._call("Update", apb.UpdateAssistantRequest, {"assistant_id": assistant_id, **fields})
+        return await self._call(
+            "Update", apb.UpdateAssistantRequest, {"assistant_id": assistant_id, **fields}
+        )
 
     async def delete(self, assistant_id: str) -> None:
         await self._call("Delete", apb.GetAssistantRequest, {"assistant_id": assistant_id})
@@ -87,15 +91,23 @@ class Assistants(_Resource):
 
     async def set_latest_version(self, assistant_id: str, version: int) -> dict[str, Any]:
         return await self._call(
-            "SetLatestVersion", apb.SetLatestVersionRequest, {"assistant_id": assistant_id, "version": version}
+            "SetLatestVersion",
+            apb.SetLatestVersionRequest,
+            {"assistant_id": assistant_id, "version": version},
         )
 
     async def get_graph(self, assistant_id: str, *, xray: bool | int = False) -> Any:
-        fields = {"assistant_id": assistant_id, "xray": bool(xray), "xray_depth": 0 if isinstance(xray, bool) else xray}
+        fields = {
+            "assistant_id": assistant_id,
+            "xray": bool(xray),
+            "xray_depth": 0 if isinstance(xray, bool) else xray,
+        }
         return (await self._call("GetGraph", apb.GetGraphRequest, fields))["json"]
 
     async def get_schemas(self, assistant_id: str) -> Any:
-        return (await self._call("GetSchemas", apb.GetAssistantRequest, {"assistant_id": assistant_id}))["json"]
+        return (await self._call("GetSchemas", apb.GetAssistantRequest, {"assistant_id": assistant_id}))[
+            "json"
+        ]
 
     async def get_subgraphs(self, assistant_id: str, *, namespace: str = "", recurse: bool = False) -> Any:
         fields = {"assistant_id": assistant_id, "namespace": namespace, "recurse": recurse}
@@ -110,7 +122,9 @@ class Threads(_Resource):
         return await self._call("Get", tpb.GetThreadRequest, {"thread_id": thread_id})
 
     async def update(self, thread_id: str, *, metadata: dict[str, Any]) -> dict[str, Any]:
-        return await self._call("Update", tpb.UpdateThreadRequest, {"thread_id": thread_id, "metadata": metadata})
+        return await self._call(
+            "Update", tpb.UpdateThreadRequest, {"thread_id": thread_id, "metadata": metadata}
+        )
 
     async def delete(self, thread_id: str) -> None:
         await self._call("Delete", tpb.GetThreadRequest, {"thread_id": thread_id})
@@ -124,7 +138,9 @@ class Threads(_Resource):
     async def copy(self, thread_id: str) -> dict[str, Any]:
         return await self._call("Copy", tpb.CopyThreadRequest, {"thread_id": thread_id})
 
-    async def get_state(self, thread_id: str, *, checkpoint: dict[str, Any] | None = None, subgraphs: bool = False) -> Any:
+    async def get_state(
+        self, thread_id: str, *, checkpoint: dict[str, Any] | None = None, subgraphs: bool = False
+    ) -> Any:
         fields = {"thread_id": thread_id, "checkpoint": checkpoint, "subgraphs": subgraphs}
         return (await self._call("GetState", tpb.GetStateRequest, fields))["state"]
 
@@ -158,7 +174,9 @@ class Runs(_Resource):
         fields["thread_id"] = thread_id
         return (await self._call("List", rpb.ListRunsRequest, fields))["runs"]
 
-    async def cancel(self, run_id: str, *, thread_id: str = "", action: str = "interrupt", wait: bool = False) -> dict[str, Any]:
+    async def cancel(
+        self, run_id: str, *, thread_id: str = "", action: str = "interrupt", wait: bool = False
+    ) -> dict[str, Any]:
         fields = {"run_id": run_id, "thread_id": thread_id, "action": action, "wait": wait}
         return await self._call("Cancel", rpb.CancelRunRequest, fields)
 
@@ -170,7 +188,9 @@ class Runs(_Resource):
 
     async def join(self, run_id: str, *, thread_id: str = "", timeout: float | None = None) -> dict[str, Any]:
         """Wait for the run to end; returns ``{"run": …, "values": …, "interrupts": …}``."""
-        return await self._call("Join", rpb.JoinRunRequest, {"run_id": run_id, "thread_id": thread_id}, timeout=timeout)
+        return await self._call(
+            "Join", rpb.JoinRunRequest, {"run_id": run_id, "thread_id": thread_id}, timeout=timeout
+        )
 
     async def wait(self, **fields: Any) -> dict[str, Any]:
         """Create a run and wait for its outcome."""
@@ -188,7 +208,12 @@ class Runs(_Resource):
         """Events of a run (or of a thread's runs) after ``after_seq``: stored ones, then live until the end."""
         request = codec.to_message(
             rpb.StreamRequest,
-            {"run_id": run_id, "thread_id": thread_id, "after_seq": after_seq, "stream_mode": list(stream_mode)},
+            {
+                "run_id": run_id,
+                "thread_id": thread_id,
+                "after_seq": after_seq,
+                "stream_mode": list(stream_mode),
+            },
         )
         call = self._stub.Stream(request, metadata=self._metadata)
         try:
@@ -200,10 +225,14 @@ class Runs(_Resource):
 
 class Store(_Resource):
     async def put(self, namespace: Sequence[str], key: str, value: dict[str, Any], **fields: Any) -> None:
-        await self._call("Put", spb.PutItemRequest, {"namespace": list(namespace), "key": key, "value": value, **fields})
+        await self._call(
+            "Put", spb.PutItemRequest, {"namespace": list(namespace), "key": key, "value": value, **fields}
+        )
 
     async def get(self, namespace: Sequence[str], key: str, **fields: Any) -> dict[str, Any]:
-        return await self._call("Get", spb.GetItemRequest, {"namespace": list(namespace), "key": key, **fields})
+        return await self._call(
+            "Get", spb.GetItemRequest, {"namespace": list(namespace), "key": key, **fields}
+        )
 
     async def delete(self, namespace: Sequence[str], key: str) -> None:
         await self._call("Delete", spb.GetItemRequest, {"namespace": list(namespace), "key": key})
@@ -213,7 +242,10 @@ class Store(_Resource):
         return (await self._call("Search", spb.SearchItemsRequest, fields))["items"]
 
     async def list_namespaces(self, **fields: Any) -> list[list[str]]:
-        return [n["parts"] for n in (await self._call("ListNamespaces", spb.ListNamespacesRequest, fields))["namespaces"]]
+        return [
+            n["parts"]
+            for n in (await self._call("ListNamespaces", spb.ListNamespacesRequest, fields))["namespaces"]
+        ]
 
 
 class Crons(_Resource):
@@ -243,7 +275,9 @@ class Webhooks(_Resource):
     async def claim(self, **fields: Any) -> list[dict[str, Any]]:
         """Due deliveries leased to ``owner``; waits up to ``wait_seconds`` for one when none is due."""
         wait = float(fields.get("wait_seconds") or 0)
-        return (await self._call("Claim", wpb.ClaimDeliveriesRequest, fields, timeout=wait + 30))["deliveries"]
+        return (await self._call("Claim", wpb.ClaimDeliveriesRequest, fields, timeout=wait + 30))[
+            "deliveries"
+        ]
 
     async def report(self, delivery_id: str, lease_epoch: int, **fields: Any) -> dict[str, Any]:
         fields.update(delivery_id=delivery_id, lease_epoch=lease_epoch)
@@ -272,7 +306,10 @@ class PorticoClient:
     @classmethod
     def connect(cls, target: str, *, metadata: Metadata | None = None) -> PorticoClient:
         """A client on a new insecure channel to ``target`` ("host:port")."""
-        options = [("grpc.max_receive_message_length", 64 * 1024 * 1024), ("grpc.max_send_message_length", 64 * 1024 * 1024)]
+        options = [
+            ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+            ("grpc.max_send_message_length", 64 * 1024 * 1024),
+        ]
         return cls(grpc.aio.insecure_channel(target, options=options), metadata=metadata)
 
     async def close(self) -> None:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "CoreError", "FailedPrecondition", "InvalidArgument", "LeaseLost", "NotFound", "ThreadBusy"]
+__all__ = [
+    "Conflict",
+    "CoreError",
+    "FailedPrecondition",
+    "InvalidArgument",
+    "LeaseLost",
+    "NotFound",
+    "ThreadBusy",
+]
 
 
 class CoreError(Exception):

@@ -48,7 +48,13 @@ class RunEventWriter:
         self._seq += 1
         payload = data if isinstance(data, bytes) else codec.dumps(data)
         self._pending.append(
-            {"thread_id": self.thread_id, "run_id": self.run_id, "seq": self._seq, "event": event, "data": payload}
+            {
+                "thread_id": self.thread_id,
+                "run_id": self.run_id,
+                "seq": self._seq,
+                "event": event,
+                "data": payload,
+            }
         )
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush_loop())
@@ -124,7 +130,10 @@ class EventLog:
                     run = await self.storage.runs.get(run_id)
                     done = run is None or run["status"] in TERMINAL_RUN_STATUSES
                 events = await self.storage.events.read(
-                    run_id=run_id, thread_id=None if run_id else thread_id, after_seq=after_seq, limit=_READ_BATCH
+                    run_id=run_id,
+                    thread_id=None if run_id else thread_id,
+                    after_seq=after_seq,
+                    limit=_READ_BATCH,
                 )
                 for event in events:
                     after_seq = event["seq"]

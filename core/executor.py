@@ -111,13 +111,17 @@ class Executor:
             outcome = await self._run_graph(claimed, control, writer)
             await writer.flush()
         except LeaseLost as exc:
-            log.warning("run lost its lease; another worker owns it", extra={"run_id": run_id, "reason": str(exc)})
+            log.warning(
+                "run lost its lease; another worker owns it", extra={"run_id": run_id, "reason": str(exc)}
+            )
             return
         if outcome is None:  # shutdown or lease lost: the run goes back to the queue untouched
             return
         await self._finish(claimed, outcome)
 
-    async def _graph_and_config(self, run: dict[str, Any], checkpointer: Any) -> tuple[Any, dict[str, Any], Any]:
+    async def _graph_and_config(
+        self, run: dict[str, Any], checkpointer: Any
+    ) -> tuple[Any, dict[str, Any], Any]:
         kw = run["kwargs"] or {}
         assistant = await self.storage.assistants.get(run["assistant_id"])
         if assistant is None:
@@ -153,7 +157,9 @@ class Executor:
         kw = run["kwargs"] or {}
         if epoch > 1:
             # Claimed before: continue from this run's own latest checkpoint if it wrote one.
-            latest = await graph.checkpointer.aget_tuple({"configurable": {"thread_id": run["thread_id"], "checkpoint_ns": ""}})
+            latest = await graph.checkpointer.aget_tuple(
+                {"configurable": {"thread_id": run["thread_id"], "checkpoint_ns": ""}}
+            )
             if latest is not None and latest.metadata.get("run_id") == run["run_id"]:
                 config["configurable"].pop("checkpoint_id", None)
                 return None
@@ -161,7 +167,9 @@ class Executor:
             return build_command(kw["command"])
         return kw.get("input")
 
-    async def _run_graph(self, claimed: ClaimedRun, control: RunControl, writer: RunEventWriter) -> dict[str, Any] | None:
+    async def _run_graph(
+        self, claimed: ClaimedRun, control: RunControl, writer: RunEventWriter
+    ) -> dict[str, Any] | None:
         run, epoch = claimed.run, claimed.epoch
         kw = run["kwargs"] or {}
 
@@ -216,9 +224,21 @@ class Executor:
             if not control.stop.is_set():
                 error = {"error": "TimeoutError", "message": f"run exceeded its timeout of {timeout} s"}
                 writer.append("error", error)
-                return {"status": "timeout", "error": error, "thread_status": "idle", "config": config, "graph": graph}
+                return {
+                    "status": "timeout",
+                    "error": error,
+                    "thread_status": "idle",
+                    "config": config,
+                    "graph": graph,
+                }
             action = control.action or "interrupt"
-            return {"status": "interrupted", "action": action, "thread_status": "idle", "config": config, "graph": graph}
+            return {
+                "status": "interrupted",
+                "action": action,
+                "thread_status": "idle",
+                "config": config,
+                "graph": graph,
+            }
         exc = task.exception()
         if isinstance(exc, LeaseLost):
             raise exc
@@ -243,12 +263,16 @@ class Executor:
         graph = outcome.get("graph")
         if outcome.get("action") == "rollback":
             await self._rollback(run)
-            await self.storage.runs.finish(run_id, epoch, status="interrupted", thread_status="idle", delete=True)
+            await self.storage.runs.finish(
+                run_id, epoch, status="interrupted", thread_status="idle", delete=True
+            )
             await self.events.published(thread_id)
             return
         if graph is not None:
             try:
-                state = await graph.aget_state({"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}})
+                state = await graph.aget_state(
+                    {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+                )
                 values, interrupts = state.values, interrupts_of(state)
                 if outcome["status"] == "success" and state.next:
                     outcome["status"] = "interrupted"

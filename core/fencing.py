@@ -48,7 +48,11 @@ class FencedCheckpointer(BaseCheckpointSaver):
             yield item
 
     async def aput(
-        self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, new_versions: ChannelVersions
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
     ) -> RunnableConfig:
         await self._check()
         return await self.inner.aput(config, checkpoint, metadata, new_versions)

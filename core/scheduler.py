@@ -61,7 +61,9 @@ class CronScheduler:
             end = cron.get("end_time")
             # Catch-up: the latest time due (not past the end), once; never earlier than the one that made it due.
             horizon = now if end is None else min(now, end)
-            scheduled = max(expected, latest_fire_at_or_before(cron["schedule"], cron.get("timezone"), horizon))
+            scheduled = max(
+                expected, latest_fire_at_or_before(cron["schedule"], cron.get("timezone"), horizon)
+            )
             if end is not None and scheduled > end:
                 await crons.update(cron["cron_id"], {"enabled": False, "next_run_date": None})
                 continue

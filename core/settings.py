@@ -49,6 +49,11 @@ class Settings:
         if env.get("PORTICO_LEASE_SECONDS"):
             values["lease_seconds"] = float(env["PORTICO_LEASE_SECONDS"])
         if env.get("PORTICO_CRON_SCHEDULER"):
-            values["cron_scheduler"] = env["PORTICO_CRON_SCHEDULER"].strip().lower() not in ("0", "false", "no", "off")
+            values["cron_scheduler"] = env["PORTICO_CRON_SCHEDULER"].strip().lower() not in (
+                "0",
+                "false",
+                "no",
+                "off",
+            )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

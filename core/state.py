@@ -49,7 +49,9 @@ def snapshot_to_dict(snapshot: Any) -> dict[str, Any]:
                 "path": list(task.path) if task.path else [],
                 "error": repr(task.error) if task.error is not None else None,
                 "interrupts": [interrupt_to_dict(i) for i in task.interrupts],
-                "checkpoint": checkpoint_of(state) if isinstance(state, dict) and "configurable" in state else None,
+                "checkpoint": checkpoint_of(state)
+                if isinstance(state, dict) and "configurable" in state
+                else None,
                 "state": state,
                 "result": task.result,
             }

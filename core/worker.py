@@ -150,13 +150,17 @@ class WorkerPool:
 
     async def sweep(self) -> list[str]:
         """Return runs of dead workers and of expired leases to the queue."""
-        requeued = await self.storage.runs.requeue_expired(now=utcnow(), max_attempts=self.settings.max_attempts)
+        requeued = await self.storage.runs.requeue_expired(
+            now=utcnow(), max_attempts=self.settings.max_attempts
+        )
         owners = [o for o in await self.storage.runs.running_owners() if o != self.worker_id]
         if owners:
             dead = await self.storage.dead_workers(owners)
             if dead:
                 log.warning("recovering runs of dead workers", extra={"workers": dead})
-                requeued += await self.storage.runs.requeue_owned_by(dead, max_attempts=self.settings.max_attempts)
+                requeued += await self.storage.runs.requeue_owned_by(
+                    dead, max_attempts=self.settings.max_attempts
+                )
         if requeued:
             self.wake()
             await self.storage.notify("portico_runs", "wake")
@@ -169,7 +173,11 @@ class WorkerPool:
         cutoff = utcnow() - timedelta(seconds=self.settings.stateless_grace_seconds)
         for status in ("idle", "error", "interrupted"):
             threads = await self.storage.threads.search(
-                metadata={STATELESS_MARK: "delete"}, status=status, limit=100, sort_by="updated_at", sort_order="asc"
+                metadata={STATELESS_MARK: "delete"},
+                status=status,
+                limit=100,
+                sort_by="updated_at",
+                sort_order="asc",
             )
             for thread in threads:
                 if thread["updated_at"] > cutoff:

@@ -33,20 +33,29 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", help="portico.toml or langgraph.json (default: ./portico.toml, else ./langgraph.json)")
-    p.add_argument("--database", help="SQLite file path or postgresql:// URL (env PORTICO_DATABASE_URL; "
-                                      "default ./.portico/portico.db)")
+    p.add_argument(
+        "--config", help="portico.toml or langgraph.json (default: ./portico.toml, else ./langgraph.json)"
+    )
+    p.add_argument(
+        "--database",
+        help="SQLite file path or postgresql:// URL (env PORTICO_DATABASE_URL; "
+        "default ./.portico/portico.db)",
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--grpc-port", type=int, default=50051)
     p.add_argument("--workers", type=int, help="concurrent runs in this process (default 8)")
-    p.add_argument("--max-attempts", type=int, help="attempts before a run that keeps losing its worker fails")
+    p.add_argument(
+        "--max-attempts", type=int, help="attempts before a run that keeps losing its worker fails"
+    )
     p.add_argument("--lease-seconds", type=float, help=argparse.SUPPRESS)
     p.add_argument("--heartbeat-seconds", type=float, help=argparse.SUPPRESS)
     p.add_argument("--sweep-seconds", type=float, help=argparse.SUPPRESS)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="portico", description="Open runtime and gateway for LangGraph agents")
+    parser = argparse.ArgumentParser(
+        prog="portico", description="Open runtime and gateway for LangGraph agents"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="core + workers + gateway in one process")
     _common(serve)
@@ -60,10 +69,17 @@ def _parser() -> argparse.ArgumentParser:
     gateway.add_argument("--core", required=True, help="host:port of the core's gRPC endpoint")
     gateway.add_argument("--host", default="127.0.0.1")
     gateway.add_argument("--port", type=int, default=8123)
-    bridge = sub.add_parser("mcp-stdio", help="an MCP server on stdio forwarding to a gateway's /mcp (Claude Desktop)")
+    bridge = sub.add_parser(
+        "mcp-stdio", help="an MCP server on stdio forwarding to a gateway's /mcp (Claude Desktop)"
+    )
     bridge.add_argument("--url", default="http://127.0.0.1:8123/mcp", help="the gateway's MCP endpoint")
-    bridge.add_argument("--header", action="append", default=[], metavar="NAME:VALUE",
-                        help="an HTTP header sent with every request (e.g. 'Authorization: Bearer …'); repeatable")
+    bridge.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME:VALUE",
+        help="an HTTP header sent with every request (e.g. 'Authorization: Bearer …'); repeatable",
+    )
     return parser
 
 
@@ -85,7 +101,10 @@ def _mcp_stdio(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=os.environ.get("PORTICO_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("PORTICO_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
     if args.command == "mcp-stdio":
         return _mcp_stdio(args)
     from portico import serve
@@ -96,12 +115,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = _settings(args)
     split = args.command in ("core", "worker")
     if split and not settings.database_url.startswith(("postgres://", "postgresql://")):
-        print(f"portico {args.command}: separate processes need PostgreSQL (--database postgresql://…)", file=sys.stderr)
+        print(
+            f"portico {args.command}: separate processes need PostgreSQL (--database postgresql://…)",
+            file=sys.stderr,
+        )
         return 2
     if args.command == "serve":
-        asyncio.run(serve.run_core(settings, host=args.host, grpc_port=args.grpc_port, http_port=None if args.no_http else args.port, workers=True))
+        asyncio.run(
+            serve.run_core(
+                settings,
+                host=args.host,
+                grpc_port=args.grpc_port,
+                http_port=None if args.no_http else args.port,
+                workers=True,
+            )
+        )
     elif args.command == "core":
-        asyncio.run(serve.run_core(settings, host=args.host, grpc_port=args.grpc_port, http_port=None, workers=False))
+        asyncio.run(
+            serve.run_core(settings, host=args.host, grpc_port=args.grpc_port, http_port=None, workers=False)
+        )
     else:
         asyncio.run(serve.run_worker(settings))
     return 0

@@ -33,8 +33,16 @@ class Deployment:
     """One ``portico serve``: the gRPC core (with workers unless disabled) and, when ``http_port`` is not
     None, the REST gateway in front of it over a local gRPC channel."""
 
-    def __init__(self, settings: Settings, *, host: str = "127.0.0.1", grpc_port: int = 50051,
-                 http_port: int | None = 8123, workers: bool = True, webhooks: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str = "127.0.0.1",
+        grpc_port: int = 50051,
+        http_port: int | None = 8123,
+        workers: bool = True,
+        webhooks: Any = None,
+    ) -> None:
         self.settings = settings
         self.webhook_settings = webhooks  # gateway.webhooks.WebhookSettings; None: from PORTICO_WEBHOOK_*
         self.dispatcher: Any = None
@@ -55,23 +63,38 @@ class Deployment:
         runtime = CoreRuntime(self.settings, storage, registry)
         graph_ids = list(registry.graph_ids())
         # A2A's gRPC binding shares the core's port; its handler reaches the core over a client channel.
-        self._a2a = PorticoRequestHandler(A2ASettings.from_env(default_assistant=graph_ids[0] if graph_ids else None))
-        self.core = CoreServer(runtime, host=self.host, port=self.grpc_port,
-                               extra_services=[lambda server: add_a2a_services(self._a2a, server)])
+        self._a2a = PorticoRequestHandler(
+            A2ASettings.from_env(default_assistant=graph_ids[0] if graph_ids else None)
+        )
+        self.core = CoreServer(
+            runtime,
+            host=self.host,
+            port=self.grpc_port,
+            extra_services=[lambda server: add_a2a_services(self._a2a, server)],
+        )
         await self.core.start(workers=self.workers)
         self.dispatcher = _start_dispatcher(self.core.target, self.webhook_settings)
         self._a2a.client = PorticoClient.connect(self.core.target)
-        self._a2a.settings = A2ASettings.from_env(default_assistant=self._a2a.settings.default_assistant,
-                                                  grpc_port=self.core.port)
-        print(f"portico core: gRPC on {self.core.target} (database {_redact(self.settings.database_url)}, "
-              f"graphs {sorted(registry.graph_ids())})", flush=True)
+        self._a2a.settings = A2ASettings.from_env(
+            default_assistant=self._a2a.settings.default_assistant, grpc_port=self.core.port
+        )
+        print(
+            f"portico core: gRPC on {self.core.target} (database {_redact(self.settings.database_url)}, "
+            f"graphs {sorted(registry.graph_ids())})",
+            flush=True,
+        )
         if self.http_port is not None:
-            self._http, self._http_task = await _start_gateway(self.core.target, self.host, self.http_port,
-                                                               a2a=self._a2a.settings)
-            self.http_port = self._http.servers[0].sockets[0].getsockname()[1] if self._http.servers else self.http_port
+            self._http, self._http_task = await _start_gateway(
+                self.core.target, self.host, self.http_port, a2a=self._a2a.settings
+            )
+            self.http_port = (
+                self._http.servers[0].sockets[0].getsockname()[1] if self._http.servers else self.http_port
+            )
             print(f"portico gateway: http://{self.host}:{self.http_port}", flush=True)
             if self._a2a.settings.public_url is None:  # cards read over gRPC point at this gateway
-                self._a2a.settings = dataclasses.replace(self._a2a.settings, public_url=f"http://{self.host}:{self.http_port}")
+                self._a2a.settings = dataclasses.replace(
+                    self._a2a.settings, public_url=f"http://{self.host}:{self.http_port}"
+                )
 
     async def stop(self) -> None:
         if self._http is not None:
@@ -110,7 +133,9 @@ async def _stop_dispatcher(dispatcher: Any) -> None:
     await dispatcher.client.close()
 
 
-async def _start_gateway(core_target: str, host: str, port: int, *, a2a: Any = None) -> tuple[Any, asyncio.Task[None]]:
+async def _start_gateway(
+    core_target: str, host: str, port: int, *, a2a: Any = None
+) -> tuple[Any, asyncio.Task[None]]:
     import uvicorn
 
     from gateway.a2a import A2ASettings
@@ -120,7 +145,9 @@ async def _start_gateway(core_target: str, host: str, port: int, *, a2a: Any = N
     if a2a is None:  # the gateway alone: A2A's gRPC binding is on the core's port
         a2a = A2ASettings.from_env(grpc_port=int(core_target.rsplit(":", 1)[1]))
     app = create_app(core_target, mcp_settings=McpSettings.from_env(bind_host=host), a2a_settings=a2a)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=5
+    )
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # we own the signals
     task = asyncio.create_task(server.serve())
@@ -147,7 +174,9 @@ async def _until_signal() -> None:
     await stop.wait()
 
 
-async def run_core(settings: Settings, *, host: str, grpc_port: int, http_port: int | None, workers: bool) -> None:
+async def run_core(
+    settings: Settings, *, host: str, grpc_port: int, http_port: int | None, workers: bool
+) -> None:
     """Serve until SIGTERM/SIGINT, then hand running runs back and stop cleanly."""
     deployment = Deployment(settings, host=host, grpc_port=grpc_port, http_port=http_port, workers=workers)
     await deployment.start()

@@ -7,4 +7,11 @@ from core.services.store import StoreService
 from core.services.threads import ThreadsService
 from core.services.webhooks import WebhooksService
 
-__all__ = ["AssistantsService", "CronsService", "RunsService", "StoreService", "ThreadsService", "WebhooksService"]
+__all__ = [
+    "AssistantsService",
+    "CronsService",
+    "RunsService",
+    "StoreService",
+    "ThreadsService",
+    "WebhooksService",
+]

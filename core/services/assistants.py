@@ -29,12 +29,16 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
 
     def _check_graph(self, graph_id: str) -> None:
         if graph_id not in self.rt.registry.graph_ids():
-            raise InvalidArgument(f"graph_id: unknown graph {graph_id!r}; this deployment serves {sorted(self.rt.registry.graph_ids())}")
+            raise InvalidArgument(
+                f"graph_id: unknown graph {graph_id!r}; this deployment serves {sorted(self.rt.registry.graph_ids())}"
+            )
 
     async def _assistant(self, assistant_id: str) -> dict[str, Any]:
         return await self.rt.resolve_assistant(assistant_id)
 
-    async def Create(self, request: apb.CreateAssistantRequest, context: grpc.aio.ServicerContext) -> apb.Assistant:
+    async def Create(
+        self, request: apb.CreateAssistantRequest, context: grpc.aio.ServicerContext
+    ) -> apb.Assistant:
         if not request.graph_id:
             raise InvalidArgument("graph_id: required")
         self._check_graph(request.graph_id)
@@ -51,12 +55,16 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
             "created_at": now,
             "updated_at": now,
         }
-        return codec.to_message(apb.Assistant, await self.rt.storage.assistants.create(record, if_exists=if_exists))
+        return codec.to_message(
+            apb.Assistant, await self.rt.storage.assistants.create(record, if_exists=if_exists)
+        )
 
     async def Get(self, request: apb.GetAssistantRequest, context: grpc.aio.ServicerContext) -> apb.Assistant:
         return codec.to_message(apb.Assistant, await self._assistant(request.assistant_id))
 
-    async def Update(self, request: apb.UpdateAssistantRequest, context: grpc.aio.ServicerContext) -> apb.Assistant:
+    async def Update(
+        self, request: apb.UpdateAssistantRequest, context: grpc.aio.ServicerContext
+    ) -> apb.Assistant:
         changes: dict[str, Any] = {}
         if request.HasField("graph_id"):
             self._check_graph(request.graph_id)
@@ -73,7 +81,9 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
             raise NotFound(f"assistant {request.assistant_id} not found")
         return codec.to_message(apb.Assistant, updated)
 
-    async def Delete(self, request: apb.GetAssistantRequest, context: grpc.aio.ServicerContext) -> common_pb2.Empty:
+    async def Delete(
+        self, request: apb.GetAssistantRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.Empty:
         if not await self.rt.storage.assistants.delete(request.assistant_id):
             raise NotFound(f"assistant {request.assistant_id} not found")
         return common_pb2.Empty()
@@ -85,7 +95,9 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
             "metadata": object_field("metadata", request.metadata),
         }
 
-    async def Search(self, request: apb.SearchAssistantsRequest, context: grpc.aio.ServicerContext) -> apb.AssistantList:
+    async def Search(
+        self, request: apb.SearchAssistantsRequest, context: grpc.aio.ServicerContext
+    ) -> apb.AssistantList:
         if request.limit < 0 or request.offset < 0:
             raise InvalidArgument("limit: limit and offset must be >= 0")
         found = await self.rt.storage.assistants.search(
@@ -97,18 +109,28 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
         )
         return codec.to_message(apb.AssistantList, {"assistants": found})
 
-    async def Count(self, request: apb.SearchAssistantsRequest, context: grpc.aio.ServicerContext) -> common_pb2.CountResponse:
-        return common_pb2.CountResponse(count=await self.rt.storage.assistants.count(**self._filters(request)))
+    async def Count(
+        self, request: apb.SearchAssistantsRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.CountResponse:
+        return common_pb2.CountResponse(
+            count=await self.rt.storage.assistants.count(**self._filters(request))
+        )
 
-    async def ListVersions(self, request: apb.ListAssistantVersionsRequest, context: grpc.aio.ServicerContext) -> apb.AssistantList:
+    async def ListVersions(
+        self, request: apb.ListAssistantVersionsRequest, context: grpc.aio.ServicerContext
+    ) -> apb.AssistantList:
         assistant = await self._assistant(request.assistant_id)
         versions = await self.rt.storage.assistants.list_versions(
-            assistant["assistant_id"], metadata=object_field("metadata", request.metadata),
-            limit=request.limit or 10, offset=request.offset,
+            assistant["assistant_id"],
+            metadata=object_field("metadata", request.metadata),
+            limit=request.limit or 10,
+            offset=request.offset,
         )
         return codec.to_message(apb.AssistantList, {"assistants": versions})
 
-    async def SetLatestVersion(self, request: apb.SetLatestVersionRequest, context: grpc.aio.ServicerContext) -> apb.Assistant:
+    async def SetLatestVersion(
+        self, request: apb.SetLatestVersionRequest, context: grpc.aio.ServicerContext
+    ) -> apb.Assistant:
         updated = await self.rt.storage.assistants.set_latest(request.assistant_id, request.version)
         if updated is None:
             raise NotFound(f"assistant {request.assistant_id} has no version {request.version}")
@@ -116,20 +138,33 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
 
     async def _graph(self, assistant_id: str) -> tuple[dict[str, Any], Any]:
         assistant = await self._assistant(assistant_id)
-        config = {"configurable": {"assistant_id": assistant["assistant_id"]}, **(assistant.get("config") or {})}
-        graph = await self.rt.registry.get(assistant["graph_id"], config, self.rt.storage.checkpointer, self.rt.storage.store)
+        config = {
+            "configurable": {"assistant_id": assistant["assistant_id"]},
+            **(assistant.get("config") or {}),
+        }
+        graph = await self.rt.registry.get(
+            assistant["graph_id"], config, self.rt.storage.checkpointer, self.rt.storage.store
+        )
         return assistant, graph
 
-    async def GetGraph(self, request: apb.GetGraphRequest, context: grpc.aio.ServicerContext) -> apb.JsonValue:
+    async def GetGraph(
+        self, request: apb.GetGraphRequest, context: grpc.aio.ServicerContext
+    ) -> apb.JsonValue:
         _, graph = await self._graph(request.assistant_id)
         xray: bool | int = request.xray_depth if request.xray_depth > 0 else request.xray
         return apb.JsonValue(json=codec.dumps(await _maybe_await(graphs.graph_json(graph, xray))))
 
-    async def GetSchemas(self, request: apb.GetAssistantRequest, context: grpc.aio.ServicerContext) -> apb.JsonValue:
+    async def GetSchemas(
+        self, request: apb.GetAssistantRequest, context: grpc.aio.ServicerContext
+    ) -> apb.JsonValue:
         assistant, graph = await self._graph(request.assistant_id)
-        return apb.JsonValue(json=codec.dumps(await _maybe_await(graphs.graph_schemas(graph, assistant["graph_id"]))))
+        return apb.JsonValue(
+            json=codec.dumps(await _maybe_await(graphs.graph_schemas(graph, assistant["graph_id"])))
+        )
 
-    async def GetSubgraphs(self, request: apb.GetSubgraphsRequest, context: grpc.aio.ServicerContext) -> apb.JsonValue:
+    async def GetSubgraphs(
+        self, request: apb.GetSubgraphsRequest, context: grpc.aio.ServicerContext
+    ) -> apb.JsonValue:
         _, graph = await self._graph(request.assistant_id)
         result = await _maybe_await(graphs.subgraphs(graph, request.namespace or None, request.recurse))
         return apb.JsonValue(json=codec.dumps(result))

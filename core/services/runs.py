@@ -143,7 +143,9 @@ class RunsService(runs_pb2_grpc.RunsServicer):
     def __init__(self, rt: CoreRuntime) -> None:
         self.rt = rt
 
-    async def Create(self, request: runs_pb2.CreateRunRequest, context: grpc.aio.ServicerContext) -> runs_pb2.Run:
+    async def Create(
+        self, request: runs_pb2.CreateRunRequest, context: grpc.aio.ServicerContext
+    ) -> runs_pb2.Run:
         return codec.to_message(runs_pb2.Run, await create_run(self.rt, request))
 
     async def _get(self, run_id: str, thread_id: str = "") -> dict[str, Any]:
@@ -155,7 +157,9 @@ class RunsService(runs_pb2_grpc.RunsServicer):
     async def Get(self, request: runs_pb2.GetRunRequest, context: grpc.aio.ServicerContext) -> runs_pb2.Run:
         return codec.to_message(runs_pb2.Run, await self._get(request.run_id, request.thread_id))
 
-    async def List(self, request: runs_pb2.ListRunsRequest, context: grpc.aio.ServicerContext) -> runs_pb2.RunList:
+    async def List(
+        self, request: runs_pb2.ListRunsRequest, context: grpc.aio.ServicerContext
+    ) -> runs_pb2.RunList:
         if await self.rt.storage.threads.get(request.thread_id) is None:
             raise NotFound(f"thread {request.thread_id} not found")
         runs = await self.rt.storage.runs.list(
@@ -163,7 +167,9 @@ class RunsService(runs_pb2_grpc.RunsServicer):
         )
         return codec.to_message(runs_pb2.RunList, {"runs": runs})
 
-    async def Cancel(self, request: runs_pb2.CancelRunRequest, context: grpc.aio.ServicerContext) -> runs_pb2.Run:
+    async def Cancel(
+        self, request: runs_pb2.CancelRunRequest, context: grpc.aio.ServicerContext
+    ) -> runs_pb2.Run:
         action = choice("action", request.action, {"interrupt", "rollback"}, "interrupt")
         run = await self._get(request.run_id, request.thread_id)
         updated = await self.rt.storage.runs.request_cancel(run["run_id"], action)
@@ -178,7 +184,9 @@ class RunsService(runs_pb2_grpc.RunsServicer):
             updated = await self.rt.storage.runs.get(run["run_id"]) or updated
         return codec.to_message(runs_pb2.Run, updated or run)
 
-    async def CancelMany(self, request: runs_pb2.CancelRunsRequest, context: grpc.aio.ServicerContext) -> common_pb2.Empty:
+    async def CancelMany(
+        self, request: runs_pb2.CancelRunsRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.Empty:
         action = choice("action", request.action, {"interrupt", "rollback"}, "interrupt")
         status = choice("status", request.status, {"pending", "running", "all"}, "")
         ids = list(request.run_ids)
@@ -196,21 +204,27 @@ class RunsService(runs_pb2_grpc.RunsServicer):
         await self.rt.wake_dispatchers()
         return common_pb2.Empty()
 
-    async def Delete(self, request: runs_pb2.GetRunRequest, context: grpc.aio.ServicerContext) -> common_pb2.Empty:
+    async def Delete(
+        self, request: runs_pb2.GetRunRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.Empty:
         run = await self._get(request.run_id, request.thread_id)
         if run["status"] not in TERMINAL_RUN_STATUSES:
             raise Conflict(f"run {run['run_id']} is {run['status']}; cancel it before deleting")
         await self.rt.storage.runs.delete(run["run_id"])
         return common_pb2.Empty()
 
-    async def Join(self, request: runs_pb2.JoinRunRequest, context: grpc.aio.ServicerContext) -> runs_pb2.RunResult:
+    async def Join(
+        self, request: runs_pb2.JoinRunRequest, context: grpc.aio.ServicerContext
+    ) -> runs_pb2.RunResult:
         run = await self._get(request.run_id, request.thread_id)
         run = await self.rt.wait_terminal(run["run_id"], run["thread_id"])
         if run is None:
             raise NotFound(f"run {request.run_id} was rolled back")
         return codec.to_message(runs_pb2.RunResult, await self.rt.run_result(run))
 
-    async def Stream(self, request: runs_pb2.StreamRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[runs_pb2.Event]:
+    async def Stream(
+        self, request: runs_pb2.StreamRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[runs_pb2.Event]:
         if request.run_id:
             await self._get(request.run_id, request.thread_id)
         elif request.thread_id:
@@ -219,11 +233,15 @@ class RunsService(runs_pb2_grpc.RunsServicer):
         else:
             raise InvalidArgument("run_id: give a run_id or a thread_id")
         modes = set(request.stream_mode)
-        accept = (lambda name: name.split("|", 1)[0] in modes or name in ("metadata", "error")) if modes else None
+        accept = (
+            (lambda name: name.split("|", 1)[0] in modes or name in ("metadata", "error")) if modes else None
+        )
         async for event in self.rt.events.subscribe(
             run_id=request.run_id or None,
             thread_id=request.thread_id or None,
             after_seq=request.after_seq,
             accept=accept,
         ):
-            yield runs_pb2.Event(run_id=event["run_id"], seq=event["seq"], event=event["event"], data=event["data"])
+            yield runs_pb2.Event(
+                run_id=event["run_id"], seq=event["seq"], event=event["event"], data=event["data"]
+            )

@@ -67,7 +67,9 @@ class StoreService(store_pb2_grpc.StoreServicer):
         # without one, every caller reaches every namespace.
         self.access: StoreAccess = access or getattr(rt, "store_access", None) or ALLOW_ALL
 
-    async def Put(self, request: store_pb2.PutItemRequest, context: grpc.aio.ServicerContext) -> common_pb2.Empty:
+    async def Put(
+        self, request: store_pb2.PutItemRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.Empty:
         namespace = _namespace("namespace", request.namespace)
         if not request.key:
             raise InvalidArgument("key: required")
@@ -89,7 +91,9 @@ class StoreService(store_pb2_grpc.StoreServicer):
         await self.rt.storage.store.aput(fields["namespace"], request.key, value, **kwargs)
         return common_pb2.Empty()
 
-    async def Get(self, request: store_pb2.GetItemRequest, context: grpc.aio.ServicerContext) -> store_pb2.Item:
+    async def Get(
+        self, request: store_pb2.GetItemRequest, context: grpc.aio.ServicerContext
+    ) -> store_pb2.Item:
         namespace = _namespace("namespace", request.namespace)
         kwargs = {"refresh_ttl": request.refresh_ttl} if request.HasField("refresh_ttl") else {}
         fields: dict[str, Any] = {"namespace": namespace, "key": request.key}
@@ -100,13 +104,17 @@ class StoreService(store_pb2_grpc.StoreServicer):
             raise NotFound(f"item {'.'.join(namespace)}/{request.key} not found")
         return codec.to_message(store_pb2.Item, _item(item))
 
-    async def Delete(self, request: store_pb2.GetItemRequest, context: grpc.aio.ServicerContext) -> common_pb2.Empty:
+    async def Delete(
+        self, request: store_pb2.GetItemRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.Empty:
         fields: dict[str, Any] = {"namespace": _namespace("namespace", request.namespace), "key": request.key}
         await self.access("delete", fields, context)
         await self.rt.storage.store.adelete(fields["namespace"], request.key)
         return common_pb2.Empty()
 
-    async def Search(self, request: store_pb2.SearchItemsRequest, context: grpc.aio.ServicerContext) -> store_pb2.ItemList:
+    async def Search(
+        self, request: store_pb2.SearchItemsRequest, context: grpc.aio.ServicerContext
+    ) -> store_pb2.ItemList:
         prefix = _namespace("namespace_prefix", request.namespace_prefix, allow_empty=True)
         if request.limit < 0 or request.offset < 0:
             raise InvalidArgument("limit: limit and offset must be >= 0")
@@ -123,7 +131,9 @@ class StoreService(store_pb2_grpc.StoreServicer):
         items = await self.rt.storage.store.asearch(fields.pop("namespace"), **fields)
         return codec.to_message(store_pb2.ItemList, {"items": [_item(i) for i in items]})
 
-    async def ListNamespaces(self, request: store_pb2.ListNamespacesRequest, context: grpc.aio.ServicerContext) -> store_pb2.NamespaceList:
+    async def ListNamespaces(
+        self, request: store_pb2.ListNamespacesRequest, context: grpc.aio.ServicerContext
+    ) -> store_pb2.NamespaceList:
         if request.max_depth < 0 or request.limit < 0 or request.offset < 0:
             raise InvalidArgument("max_depth: max_depth, limit and offset must be >= 0")
         fields: dict[str, Any] = {"namespace": _namespace("prefix", request.prefix, allow_empty=True)}
@@ -135,4 +145,6 @@ class StoreService(store_pb2_grpc.StoreServicer):
             limit=request.limit or 100,
             offset=request.offset,
         )
-        return codec.to_message(store_pb2.NamespaceList, {"namespaces": [{"parts": list(n)} for n in namespaces]})
+        return codec.to_message(
+            store_pb2.NamespaceList, {"namespaces": [{"parts": list(n)} for n in namespaces]}
+        )

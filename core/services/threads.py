@@ -43,7 +43,9 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
     async def _graph(self, thread: dict[str, Any], config: dict[str, Any]) -> Any:
         """The graph that owns a thread's checkpoints."""
         graph_id = await self._graph_id(thread)
-        return await self.rt.registry.get(graph_id, config, self.rt.storage.checkpointer, self.rt.storage.store)
+        return await self.rt.registry.get(
+            graph_id, config, self.rt.storage.checkpointer, self.rt.storage.store
+        )
 
     async def _graph_id(self, thread: dict[str, Any]) -> str:
         """From the thread's metadata, its latest run, or the deployment's only graph."""
@@ -70,23 +72,33 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
                 configurable[key] = value
         return {"configurable": configurable}
 
-    async def Create(self, request: threads_pb2.CreateThreadRequest, context: grpc.aio.ServicerContext) -> threads_pb2.Thread:
+    async def Create(
+        self, request: threads_pb2.CreateThreadRequest, context: grpc.aio.ServicerContext
+    ) -> threads_pb2.Thread:
         if_exists = choice("if_exists", request.if_exists, {"raise", "do_nothing"}, "raise")
         metadata = object_field("metadata", request.metadata) or {}
-        thread = await self.rt.storage.threads.create(request.thread_id or new_id(), metadata=metadata, if_exists=if_exists)
+        thread = await self.rt.storage.threads.create(
+            request.thread_id or new_id(), metadata=metadata, if_exists=if_exists
+        )
         return codec.to_message(threads_pb2.Thread, thread)
 
-    async def Get(self, request: threads_pb2.GetThreadRequest, context: grpc.aio.ServicerContext) -> threads_pb2.Thread:
+    async def Get(
+        self, request: threads_pb2.GetThreadRequest, context: grpc.aio.ServicerContext
+    ) -> threads_pb2.Thread:
         return codec.to_message(threads_pb2.Thread, await self._thread(request.thread_id))
 
-    async def Update(self, request: threads_pb2.UpdateThreadRequest, context: grpc.aio.ServicerContext) -> threads_pb2.Thread:
+    async def Update(
+        self, request: threads_pb2.UpdateThreadRequest, context: grpc.aio.ServicerContext
+    ) -> threads_pb2.Thread:
         metadata = object_field("metadata", request.metadata) or {}
         thread = await self.rt.storage.threads.update(request.thread_id, metadata=metadata)
         if thread is None:
             raise NotFound(f"thread {request.thread_id} not found")
         return codec.to_message(threads_pb2.Thread, thread)
 
-    async def Delete(self, request: threads_pb2.GetThreadRequest, context: grpc.aio.ServicerContext) -> common_pb2.Empty:
+    async def Delete(
+        self, request: threads_pb2.GetThreadRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.Empty:
         thread = await self._thread(request.thread_id)
         for run in await self.rt.storage.runs.list(thread["thread_id"], limit=10_000):
             if run["status"] in ("pending", "running"):
@@ -107,7 +119,9 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
             "status": status,
         }
 
-    async def Search(self, request: threads_pb2.SearchThreadsRequest, context: grpc.aio.ServicerContext) -> threads_pb2.ThreadList:
+    async def Search(
+        self, request: threads_pb2.SearchThreadsRequest, context: grpc.aio.ServicerContext
+    ) -> threads_pb2.ThreadList:
         sort_by, sort_order = _sort(request)
         if request.limit < 0 or request.offset < 0:
             raise InvalidArgument("limit: limit and offset must be >= 0")
@@ -121,10 +135,14 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
         )
         return codec.to_message(threads_pb2.ThreadList, {"threads": threads})
 
-    async def Count(self, request: threads_pb2.SearchThreadsRequest, context: grpc.aio.ServicerContext) -> common_pb2.CountResponse:
+    async def Count(
+        self, request: threads_pb2.SearchThreadsRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.CountResponse:
         return common_pb2.CountResponse(count=await self.rt.storage.threads.count(**self._filters(request)))
 
-    async def Copy(self, request: threads_pb2.CopyThreadRequest, context: grpc.aio.ServicerContext) -> threads_pb2.Thread:
+    async def Copy(
+        self, request: threads_pb2.CopyThreadRequest, context: grpc.aio.ServicerContext
+    ) -> threads_pb2.Thread:
         source = await self._thread(request.thread_id)
         metadata = dict(source.get("metadata") or {})
         if source.get("values") is not None:
@@ -132,22 +150,30 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
         target = await self.rt.storage.threads.create(new_id(), metadata=metadata)
         await self.rt.storage.checkpoints.copy_thread(source["thread_id"], target["thread_id"])
         await self.rt.storage.threads.set_state(
-            target["thread_id"], values=source.get("values"), interrupts=source.get("interrupts"),
+            target["thread_id"],
+            values=source.get("values"),
+            interrupts=source.get("interrupts"),
             status="interrupted" if source.get("interrupts") else "idle",
         )
         return codec.to_message(threads_pb2.Thread, await self._thread(target["thread_id"]))
 
-    async def GetState(self, request: threads_pb2.GetStateRequest, context: grpc.aio.ServicerContext) -> threads_pb2.ThreadState:
+    async def GetState(
+        self, request: threads_pb2.GetStateRequest, context: grpc.aio.ServicerContext
+    ) -> threads_pb2.ThreadState:
         thread = await self._thread(request.thread_id)
         checkpoint = object_field("checkpoint", request.checkpoint)
         config = self._config(thread["thread_id"], checkpoint)
         graph = await self._graph(thread, config)
         snapshot = await graph.aget_state(config, subgraphs=request.subgraphs)
         if checkpoint and checkpoint.get("checkpoint_id") and snapshot.config is None:
-            raise NotFound(f"checkpoint {checkpoint['checkpoint_id']} not found on thread {thread['thread_id']}")
+            raise NotFound(
+                f"checkpoint {checkpoint['checkpoint_id']} not found on thread {thread['thread_id']}"
+            )
         return threads_pb2.ThreadState(state=codec.dumps(snapshot_to_dict(snapshot)))
 
-    async def UpdateState(self, request: threads_pb2.UpdateStateRequest, context: grpc.aio.ServicerContext) -> threads_pb2.UpdateStateResponse:
+    async def UpdateState(
+        self, request: threads_pb2.UpdateStateRequest, context: grpc.aio.ServicerContext
+    ) -> threads_pb2.UpdateStateResponse:
         thread = await self._thread(request.thread_id)
         if thread["status"] == "busy":
             raise Conflict(f"thread {thread['thread_id']} is busy: a run is in progress")
@@ -158,17 +184,25 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
             new_config = await graph.aupdate_state(config, values, as_node=request.as_node or None)
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidArgument(f"values: {exc}") from exc
-        snapshot = await graph.aget_state({"configurable": {"thread_id": thread["thread_id"], "checkpoint_ns": ""}})
+        snapshot = await graph.aget_state(
+            {"configurable": {"thread_id": thread["thread_id"], "checkpoint_ns": ""}}
+        )
         interrupts = interrupts_of(snapshot)
         await self.rt.storage.threads.set_state(
-            thread["thread_id"], values=snapshot.values, interrupts=interrupts,
+            thread["thread_id"],
+            values=snapshot.values,
+            interrupts=interrupts,
             status="interrupted" if interrupts else "idle",
         )
         configurable = new_config.get("configurable", {})
         keys = ("thread_id", "checkpoint_ns", "checkpoint_id", "checkpoint_map")
-        return threads_pb2.UpdateStateResponse(checkpoint=codec.dumps({k: configurable[k] for k in keys if k in configurable}))
+        return threads_pb2.UpdateStateResponse(
+            checkpoint=codec.dumps({k: configurable[k] for k in keys if k in configurable})
+        )
 
-    async def GetHistory(self, request: threads_pb2.GetHistoryRequest, context: grpc.aio.ServicerContext) -> threads_pb2.ThreadHistory:
+    async def GetHistory(
+        self, request: threads_pb2.GetHistoryRequest, context: grpc.aio.ServicerContext
+    ) -> threads_pb2.ThreadHistory:
         thread = await self._thread(request.thread_id)
         config = self._config(thread["thread_id"], object_field("checkpoint", request.checkpoint))
         before = object_field("before", request.before)

@@ -274,7 +274,12 @@ class EventStore(Protocol):
         ...
 
     async def read(
-        self, *, run_id: str | None = None, thread_id: str | None = None, after_seq: int = 0, limit: int = 1000
+        self,
+        *,
+        run_id: str | None = None,
+        thread_id: str | None = None,
+        after_seq: int = 0,
+        limit: int = 1000,
     ) -> list[EventRecord]:
         """Events of one run (or of every run of a thread) with ``seq > after_seq``, in seq order."""
         ...
@@ -301,7 +306,9 @@ class DeliveryStore(Protocol):
 
     async def get(self, delivery_id: str) -> DeliveryRecord | None: ...
 
-    async def claim(self, owner: str, *, limit: int, lease_seconds: float, now: datetime) -> list[DeliveryRecord]:
+    async def claim(
+        self, owner: str, *, limit: int, lease_seconds: float, now: datetime
+    ) -> list[DeliveryRecord]:
         """Due deliveries (pending and due, or sending with a lapsed lease), leased to ``owner``."""
         ...
 

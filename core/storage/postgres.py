@@ -151,7 +151,13 @@ class PostgresStorage(SqlStorage):
     _db: _Database
 
     def __init__(
-        self, url: str, *, min_size: int = 1, max_size: int = 10, clock: Clock = utcnow, store: StoreConfig | None = None
+        self,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        clock: Clock = utcnow,
+        store: StoreConfig | None = None,
     ) -> None:
         super().__init__(_Database(), clock)
         self._store_config = store or StoreConfig()

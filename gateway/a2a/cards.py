@@ -91,7 +91,9 @@ def _skills(assistant: dict[str, Any], description: str) -> list[AgentSkill]:
     return skills
 
 
-def build_card(assistant: dict[str, Any], endpoints: Endpoints, settings: A2ASettings, *, root: bool = False) -> AgentCard:
+def build_card(
+    assistant: dict[str, Any], endpoints: Endpoints, settings: A2ASettings, *, root: bool = False
+) -> AgentCard:
     """The public agent card of ``assistant``.
 
     Args:
@@ -100,9 +102,13 @@ def build_card(assistant: dict[str, Any], endpoints: Endpoints, settings: A2ASet
     path = assistant_path(assistant)
     base = endpoints.base_url.rstrip("/")
     endpoint = f"{base}/a2a/{path}"
-    description = str(assistant.get("description") or f"LangGraph agent {assistant['graph_id']} served by Portico")
+    description = str(
+        assistant.get("description") or f"LangGraph agent {assistant['graph_id']} served by Portico"
+    )
     interfaces = [
-        AgentInterface(url=endpoint, protocol_binding=TransportProtocol.JSONRPC, protocol_version=PROTOCOL_VERSION_1_0),
+        AgentInterface(
+            url=endpoint, protocol_binding=TransportProtocol.JSONRPC, protocol_version=PROTOCOL_VERSION_1_0
+        ),
         AgentInterface(
             url=base if root else endpoint,
             protocol_binding=TransportProtocol.HTTP_JSON,
@@ -120,10 +126,14 @@ def build_card(assistant: dict[str, Any], endpoints: Endpoints, settings: A2ASet
         )
     # Older clients read the 0.3 layout (url, preferredTransport, additionalInterfaces) from these.
     interfaces.append(
-        AgentInterface(url=endpoint, protocol_binding=TransportProtocol.JSONRPC, protocol_version=PROTOCOL_VERSION_0_3)
+        AgentInterface(
+            url=endpoint, protocol_binding=TransportProtocol.JSONRPC, protocol_version=PROTOCOL_VERSION_0_3
+        )
     )
     interfaces.append(
-        AgentInterface(url=endpoint, protocol_binding=TransportProtocol.HTTP_JSON, protocol_version=PROTOCOL_VERSION_0_3)
+        AgentInterface(
+            url=endpoint, protocol_binding=TransportProtocol.HTTP_JSON, protocol_version=PROTOCOL_VERSION_0_3
+        )
     )
     return AgentCard(
         name=str(assistant.get("name") or assistant["graph_id"]),

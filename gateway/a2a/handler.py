@@ -256,16 +256,26 @@ class PorticoRequestHandler(RequestHandler):
                     yield TaskStatusUpdateEvent(
                         task_id=task_id,
                         context_id=context_id,
-                        status=TaskStatus(state=TaskState.TASK_STATE_WORKING, timestamp=mapping.timestamp(None)),
+                        status=TaskStatus(
+                            state=TaskState.TASK_STATE_WORKING, timestamp=mapping.timestamp(None)
+                        ),
                     )
                 elif name == "custom":
-                    artifact = Artifact(artifact_id=_PROGRESS_ARTIFACT_ID, name="progress", parts=[mapping.data_part(event["data"])])
-                    yield TaskArtifactUpdateEvent(task_id=task_id, context_id=context_id, artifact=artifact, append=True)
+                    artifact = Artifact(
+                        artifact_id=_PROGRESS_ARTIFACT_ID,
+                        name="progress",
+                        parts=[mapping.data_part(event["data"])],
+                    )
+                    yield TaskArtifactUpdateEvent(
+                        task_id=task_id, context_id=context_id, artifact=artifact, append=True
+                    )
                 elif name == "messages":
                     text = _ai_chunk_text(event["data"])
                     if text:
                         artifact = mapping.result_artifact([mapping.text_part(text)])
-                        yield TaskArtifactUpdateEvent(task_id=task_id, context_id=context_id, artifact=artifact, append=streamed)
+                        yield TaskArtifactUpdateEvent(
+                            task_id=task_id, context_id=context_id, artifact=artifact, append=streamed
+                        )
                         streamed = True
             # The log can end a moment before the run's status is committed: wait for that, not for time.
             await client.runs.join(run["run_id"], thread_id=run["thread_id"])
@@ -277,7 +287,11 @@ class PorticoRequestHandler(RequestHandler):
         task = view.to_task(record)
         if task.artifacts:
             yield TaskArtifactUpdateEvent(
-                task_id=task_id, context_id=task.context_id, artifact=task.artifacts[0], append=False, last_chunk=True
+                task_id=task_id,
+                context_id=task.context_id,
+                artifact=task.artifacts[0],
+                append=False,
+                last_chunk=True,
             )
         yield TaskStatusUpdateEvent(task_id=task_id, context_id=task.context_id, status=task.status)
 
@@ -311,14 +325,19 @@ class PorticoRequestHandler(RequestHandler):
         records: list[TaskRecord] = []
         for thread in threads:
             runs = await client.runs.list(thread["thread_id"], limit=10_000)
-            records.extend(r for r in view.records_of(thread, runs) if r.runs[0]["assistant_id"] == assistant_id)
+            records.extend(
+                r for r in view.records_of(thread, runs) if r.runs[0]["assistant_id"] == assistant_id
+            )
         tasks: list[Task] = []
         for record in records:
             await view.settle(record)
             if params.status and record.state != params.status:
                 continue
             task = view.to_task(record, include_artifacts=params.include_artifacts)
-            if params.HasField("status_timestamp_after") and task.status.timestamp.ToDatetime() <= params.status_timestamp_after.ToDatetime():
+            if (
+                params.HasField("status_timestamp_after")
+                and task.status.timestamp.ToDatetime() <= params.status_timestamp_after.ToDatetime()
+            ):
                 continue
             tasks.append(apply_history_length(task, params))
         tasks.sort(key=lambda t: (t.status.timestamp.seconds, t.status.timestamp.nanos, t.id), reverse=True)
@@ -348,7 +367,9 @@ class PorticoRequestHandler(RequestHandler):
                         raise
         record = await self._record(view, record.task_id, assistant)
         if record.state in (TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED):
-            raise TaskNotCancelableError(message=f"task {record.task_id} ended {TaskState.Name(record.state)} first")
+            raise TaskNotCancelableError(
+                message=f"task {record.task_id} ended {TaskState.Name(record.state)} first"
+            )
         # Recorded on the thread, so a task that was waiting for input reads as canceled from now on.
         await client.threads.update(record.thread["thread_id"], metadata={canceled_key(record.task_id): True})
         record = await self._record(view, record.task_id, assistant)
@@ -370,7 +391,9 @@ class PorticoRequestHandler(RequestHandler):
 
     # -- push notification configs ---------------------------------------------------------------------
 
-    async def _push_store(self, task_id: str, context: ServerCallContext) -> tuple[CorePushConfigStore, TaskRecord]:
+    async def _push_store(
+        self, task_id: str, context: ServerCallContext
+    ) -> tuple[CorePushConfigStore, TaskRecord]:
         client, assistant = await self._assistant(context)
         record = await self._record(self._view(client), task_id, assistant)
         return CorePushConfigStore(client), record
@@ -414,7 +437,9 @@ class PorticoRequestHandler(RequestHandler):
     # -- cards -----------------------------------------------------------------------------------------
 
     @validate_request_params
-    async def on_get_extended_agent_card(self, params: GetExtendedAgentCardRequest, context: ServerCallContext) -> AgentCard:
+    async def on_get_extended_agent_card(
+        self, params: GetExtendedAgentCardRequest, context: ServerCallContext
+    ) -> AgentCard:
         # With auth (issue 7) this is where an authenticated caller's card gains what the public one hides.
         client, assistant = await self._assistant(context)
         return build_card(assistant, self._endpoints(context), self.settings)

@@ -141,7 +141,11 @@ def output_parts(values: Any) -> list[Part]:
         messages = values.get("messages")
         if isinstance(messages, list) and messages:
             last = messages[-1]
-            if isinstance(last, dict) and last.get("type") in ("ai", "AIMessageChunk") and last.get("content"):
+            if (
+                isinstance(last, dict)
+                and last.get("type") in ("ai", "AIMessageChunk")
+                and last.get("content")
+            ):
                 return [text_part(_message_text(last["content"]))]
     if values is None:
         return []
@@ -158,7 +162,9 @@ def interrupt_parts(interrupts: list[Any]) -> list[Part]:
 
 
 def agent_message(message_id: str, task_id: str, context_id: str, parts: list[Part]) -> Message:
-    return Message(message_id=message_id, task_id=task_id, context_id=context_id, role=Role.ROLE_AGENT, parts=parts)
+    return Message(
+        message_id=message_id, task_id=task_id, context_id=context_id, role=Role.ROLE_AGENT, parts=parts
+    )
 
 
 def result_artifact(parts: list[Part]) -> Artifact:

@@ -69,13 +69,18 @@ class CorePushConfigStore(PushNotificationConfigStore):
 
     async def get_info(self, task_id: str, context: ServerCallContext) -> list[TaskPushNotificationConfig]:
         _, configs = await self._configs(task_id)
-        return [json_format.ParseDict(c, TaskPushNotificationConfig(), ignore_unknown_fields=True) for c in configs]
+        return [
+            json_format.ParseDict(c, TaskPushNotificationConfig(), ignore_unknown_fields=True)
+            for c in configs
+        ]
 
     async def get_info_for_dispatch(self, task_id: str) -> list[TaskPushNotificationConfig]:
         # Auth (issue 7) scopes get_info to the caller; dispatch sends to every config of the task.
         return await self.get_info(task_id, ServerCallContext())
 
-    async def delete_info(self, task_id: str, context: ServerCallContext, config_id: str | None = None) -> None:
+    async def delete_info(
+        self, task_id: str, context: ServerCallContext, config_id: str | None = None
+    ) -> None:
         thread, configs = await self._configs(task_id)
         kept = [c for c in configs if config_id is not None and c.get("id") != config_id]
         await self.client.threads.update(thread["thread_id"], metadata={push_key(task_id): kept})
@@ -94,8 +99,14 @@ class OutboxPushSender(BasePushNotificationSender):
         headers: dict[str, str] = {}
         if push_info.token:
             headers["X-A2A-Notification-Token"] = push_info.token
-        if push_info.HasField("authentication") and push_info.authentication.scheme and push_info.authentication.credentials:
-            headers["Authorization"] = f"{push_info.authentication.scheme} {push_info.authentication.credentials}"
+        if (
+            push_info.HasField("authentication")
+            and push_info.authentication.scheme
+            and push_info.authentication.credentials
+        ):
+            headers["Authorization"] = (
+                f"{push_info.authentication.scheme} {push_info.authentication.credentials}"
+            )
         try:
             await self.client.webhooks.enqueue(
                 url=push_info.url,
@@ -105,7 +116,9 @@ class OutboxPushSender(BasePushNotificationSender):
                 run_id=task_id,
             )
         except grpc.aio.AioRpcError as exc:
-            logger.warning("push notification not queued", extra={"task_id": task_id, "code": exc.code().name})
+            logger.warning(
+                "push notification not queued", extra={"task_id": task_id, "code": exc.code().name}
+            )
             return False
         return True
 
@@ -123,7 +136,9 @@ class PushDispatcher:
             return
         self._followers[task_id] = asyncio.create_task(self._follow(task_id, client, events))
 
-    async def _follow(self, task_id: str, client: PorticoClient, events: Callable[[], AsyncIterator[Event]]) -> None:
+    async def _follow(
+        self, task_id: str, client: PorticoClient, events: Callable[[], AsyncIterator[Event]]
+    ) -> None:
         try:
             sender = OutboxPushSender(client, CorePushConfigStore(client))
             async for event in events():

@@ -36,7 +36,9 @@ def _settings(request: Request) -> A2ASettings:
 def endpoints_of(request: Request) -> Endpoints:
     """Where the caller reaches us: the configured public URL, else the request's scheme and ``Host``."""
     settings = _settings(request)
-    base = settings.public_url or f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
+    base = (
+        settings.public_url or f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
+    )
     grpc_url = settings.grpc_url
     if grpc_url is None and settings.grpc_port:
         host = request.url.hostname or "127.0.0.1"
@@ -76,7 +78,9 @@ def a2a_routes(handler: PorticoRequestHandler) -> list[BaseRoute]:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 return JSONResponse({"detail": f"no assistant {ref!r}"}, status_code=404)
             raise
-        return JSONResponse(agent_card_to_dict(build_card(assistant, endpoints_of(request), _settings(request), root=root)))
+        return JSONResponse(
+            agent_card_to_dict(build_card(assistant, endpoints_of(request), _settings(request), root=root))
+        )
 
     async def assistant_card(request: Request) -> Response:
         return await card(request, request.path_params["assistant_id"])
@@ -89,8 +93,11 @@ def a2a_routes(handler: PorticoRequestHandler) -> list[BaseRoute]:
         endpoints, settings = endpoints_of(request), _settings(request)
         assistants = await client.assistants.search(limit=1000)
         cards: list[dict[str, Any]] = [
-            {"assistant_id": a["assistant_id"], "url": f"{endpoints.base_url}/a2a/{assistant_path(a)}/.well-known/agent-card.json",
-             "card": agent_card_to_dict(build_card(a, endpoints, settings))}
+            {
+                "assistant_id": a["assistant_id"],
+                "url": f"{endpoints.base_url}/a2a/{assistant_path(a)}/.well-known/agent-card.json",
+                "card": agent_card_to_dict(build_card(a, endpoints, settings)),
+            }
             for a in assistants
         ]
         return JSONResponse({"agents": cards})

@@ -133,7 +133,9 @@ class TaskView:
         records = self.records_of(thread, runs, only=task_id)
         return records[0] if records else None
 
-    def records_of(self, thread: dict[str, Any], runs: list[dict[str, Any]], *, only: str | None = None) -> list[TaskRecord]:
+    def records_of(
+        self, thread: dict[str, Any], runs: list[dict[str, Any]], *, only: str | None = None
+    ) -> list[TaskRecord]:
         """The tasks among ``runs`` (one thread's runs, newest first, as the core lists them)."""
         chains: dict[str, list[dict[str, Any]]] = {}
         for run in reversed(runs):
@@ -168,11 +170,15 @@ class TaskView:
     async def _outcome(self, record: TaskRecord) -> dict[str, Any]:
         run, thread = record.latest, record.thread
         if record.newest_on_thread and thread.get("status") != "busy":
-            interrupts = flatten_interrupts(thread.get("interrupts")) if run["status"] == "interrupted" else []
+            interrupts = (
+                flatten_interrupts(thread.get("interrupts")) if run["status"] == "interrupted" else []
+            )
             return {"values": thread.get("values"), "interrupts": interrupts}
         # A later run moved the thread on: this run's own last checkpoint holds its end state.
         try:
-            states = await self.client.threads.get_history(thread["thread_id"], limit=1, metadata={"run_id": run["run_id"]})
+            states = await self.client.threads.get_history(
+                thread["thread_id"], limit=1, metadata={"run_id": run["run_id"]}
+            )
         except grpc.aio.AioRpcError:
             states = []
         if not states:
@@ -208,7 +214,8 @@ class TaskView:
             if parts:
                 task.artifacts.append(mapping.result_artifact(parts))
         json_format.ParseDict(
-            {"thread_id": record.thread["thread_id"], "run_ids": [r["run_id"] for r in record.runs]}, task.metadata
+            {"thread_id": record.thread["thread_id"], "run_ids": [r["run_id"] for r in record.runs]},
+            task.metadata,
         )
         return task
 
@@ -222,7 +229,9 @@ class TaskView:
             parts = mapping.output_parts(record.outcome.get("values"))
         elif record.state == TaskState.TASK_STATE_FAILED:
             error = run.get("error") or {}
-            parts = [mapping.text_part(f"{error.get('error', 'RunError')}: {error.get('message', '')}".strip())]
+            parts = [
+                mapping.text_part(f"{error.get('error', 'RunError')}: {error.get('message', '')}".strip())
+            ]
         if not parts:
             return None
         return mapping.agent_message(message_id, record.task_id, context_id, parts)

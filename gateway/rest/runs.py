@@ -174,4 +174,3 @@ async def join_run(req: ApiRequest) -> Response:
     """Wait for a run to end and answer its final values."""
     run = await req.client.runs.get(req.path["run_id"], thread_id=req.path["thread_id"])
     return _wait_response(req, run, cancel_on_disconnect=False)  # type: ignore[return-value]
-

@@ -30,6 +30,7 @@ GRAPHS = Path(__file__).resolve().parent.parent / "graphs"
 if str(GRAPHS) not in sys.path:
     sys.path.insert(0, str(GRAPHS))  # the served graphs and the tests share the `gates` module
 
+
 def a2a_settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
@@ -58,7 +59,9 @@ class Server:
     async def start(self) -> None:
         # Push notifications go through the webhook dispatcher; the receiver is on loopback over http.
         webhooks = WebhookSettings(policy=TargetPolicy(allow_http=True, allow_loopback=True))
-        self.deployment = Deployment(a2a_settings(self.database_url), grpc_port=0, http_port=0, webhooks=webhooks)
+        self.deployment = Deployment(
+            a2a_settings(self.database_url), grpc_port=0, http_port=0, webhooks=webhooks
+        )
         await self.deployment.start()
 
     async def stop(self) -> None:

@@ -41,7 +41,9 @@ def message(text: str | None = None, *, data: Any = None, task_id: str = "", con
         part = Part()
         part.data.CopyFrom(json_format.ParseDict(data, part.data))
         parts.append(part)
-    return Message(message_id=str(uuid.uuid4()), role=Role.ROLE_USER, parts=parts, task_id=task_id, context_id=context_id)
+    return Message(
+        message_id=str(uuid.uuid4()), role=Role.ROLE_USER, parts=parts, task_id=task_id, context_id=context_id
+    )
 
 
 async def collect(client: Client, request: SendMessageRequest) -> list[StreamResponse]:
@@ -50,7 +52,9 @@ async def collect(client: Client, request: SendMessageRequest) -> list[StreamRes
 
 async def send(client: Client, msg: Message, **config: Any) -> Task:
     """A non-streaming SendMessage (blocking unless ``return_immediately``); its task."""
-    [response] = await collect(client, SendMessageRequest(message=msg, configuration=SendMessageConfiguration(**config)))
+    [response] = await collect(
+        client, SendMessageRequest(message=msg, configuration=SendMessageConfiguration(**config))
+    )
     assert response.HasField("task"), response
     return response.task
 
@@ -85,7 +89,11 @@ async def test_a2a_over_each_binding(server: Any, connect: Any, receiver: Any, b
     # Discovery: the default assistant's card at the domain root; every URL a card advertises answers.
     async with httpx.AsyncClient(timeout=30) as http:
         root = (await http.get(f"{server.url}/.well-known/agent-card.json")).json()
-        assert root["name"] == "steps" and root["capabilities"]["streaming"] and root["capabilities"]["pushNotifications"]
+        assert (
+            root["name"] == "steps"
+            and root["capabilities"]["streaming"]
+            and root["capabilities"]["pushNotifications"]
+        )
         bindings = {i["protocolBinding"] for i in root["supportedInterfaces"]}
         assert bindings == {"JSONRPC", "HTTP+JSON", "GRPC"}
         assert all("127.0.0.1" in i["url"] for i in root["supportedInterfaces"])  # from the request's Host
@@ -97,7 +105,11 @@ async def test_a2a_over_each_binding(server: Any, connect: Any, receiver: Any, b
             if interface["protocolBinding"] == "HTTP+JSON" and interface["protocolVersion"] == "1.0":
                 answered = await http.get(f"{interface['url']}/tasks", headers={"A2A-Version": "1.0"})
                 assert answered.status_code == 200, answered.text
-        proxied = (await http.get(f"{server.url}/a2a/chat/.well-known/agent-card.json", headers={"host": "agents.example:8443"})).json()
+        proxied = (
+            await http.get(
+                f"{server.url}/a2a/chat/.well-known/agent-card.json", headers={"host": "agents.example:8443"}
+            )
+        ).json()
         assert proxied["supportedInterfaces"][0]["url"] == "http://agents.example:8443/a2a/chat"
 
     # The default assistant, found from the host alone; a graph without `messages` gets data in, data out.
@@ -112,7 +124,9 @@ async def test_a2a_over_each_binding(server: Any, connect: Any, receiver: Any, b
     assert task.status.state == S.TASK_STATE_COMPLETED
     assert task.context_id == "conversation one"
     assert task.artifacts[0].parts[0].text == "hello there from a scripted model"
-    assert task.status.message.role == Role.ROLE_AGENT and task.status.message.parts[0].text.startswith("hello there")
+    assert task.status.message.role == Role.ROLE_AGENT and task.status.message.parts[0].text.startswith(
+        "hello there"
+    )
     # GetTask, with historyLength.
     got = await chat.get_task(GetTaskRequest(id=task.id))
     assert [m.parts[0].text for m in got.history] == ["hello"] and got.history[0].task_id == task.id
@@ -131,10 +145,14 @@ async def test_a2a_over_each_binding(server: Any, connect: Any, receiver: Any, b
         task_push_notification_config=TaskPushNotificationConfig(url=receiver.url, token="secret-token"),
     )
     assert pushed.status.state in (S.TASK_STATE_SUBMITTED, S.TASK_STATE_WORKING, S.TASK_STATE_COMPLETED)
-    body = await receiver.wait_for(lambda b: pushed_status(b, pushed.id).get("state") == "TASK_STATE_COMPLETED")
+    body = await receiver.wait_for(
+        lambda b: pushed_status(b, pushed.id).get("state") == "TASK_STATE_COMPLETED"
+    )
     assert pushed_status(body, pushed.id)["message"]["parts"][0]["text"].startswith("hello there")
     assert receiver.headers[-1]["x-a2a-notification-token"] == "secret-token"
-    configs = await chat.list_task_push_notification_configs(ListTaskPushNotificationConfigsRequest(task_id=pushed.id))
+    configs = await chat.list_task_push_notification_configs(
+        ListTaskPushNotificationConfigsRequest(task_id=pushed.id)
+    )
     assert [c.url for c in configs.configs] == [receiver.url]
 
     # Unknown task: the protocol's error.
@@ -181,7 +199,11 @@ async def test_a2a_over_each_binding(server: Any, connect: Any, receiver: Any, b
 
     # CancelTask while the task works.
     reset_gates()
-    working = await send(await connect(f"{server.url}/a2a/gated", binding, streaming=False), message("x"), return_immediately=True)
+    working = await send(
+        await connect(f"{server.url}/a2a/gated", binding, streaming=False),
+        message("x"),
+        return_immediately=True,
+    )
     await started("default").wait()
     canceled = await gated.cancel_task(CancelTaskRequest(id=working.id))
     assert canceled.status.state == S.TASK_STATE_CANCELED
@@ -191,7 +213,9 @@ async def test_a2a_over_each_binding(server: Any, connect: Any, receiver: Any, b
     await server.restart()
     chat = await connect(f"{server.url}/a2a/chat", binding, streaming=False)
     kept = await chat.get_task(GetTaskRequest(id=task.id))
-    assert kept.status.state == S.TASK_STATE_COMPLETED and kept.artifacts[0].parts[0].text.startswith("hello there")
+    assert kept.status.state == S.TASK_STATE_COMPLETED and kept.artifacts[0].parts[0].text.startswith(
+        "hello there"
+    )
     gated = await connect(f"{server.url}/a2a/gated", binding, streaming=False)
     assert (await gated.get_task(GetTaskRequest(id=canceled.id))).status.state == S.TASK_STATE_CANCELED
 
@@ -202,20 +226,63 @@ async def test_jsonrpc_errors_and_the_03_layer(server: Any) -> None:
     async with httpx.AsyncClient(timeout=30) as http:
         parse = (await http.post(endpoint, content=b"{not json", headers=v1)).json()
         assert parse["error"]["code"] == -32700
-        invalid = (await http.post(endpoint, json={"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": {"message": 7}}, headers=v1)).json()
+        invalid = (
+            await http.post(
+                endpoint,
+                json={"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": {"message": 7}},
+                headers=v1,
+            )
+        ).json()
         assert invalid["error"]["code"] == -32602
-        unknown = (await http.post(endpoint, json={"jsonrpc": "2.0", "id": 2, "method": "GetTask", "params": {"id": str(uuid.uuid4())}}, headers=v1)).json()
+        unknown = (
+            await http.post(
+                endpoint,
+                json={"jsonrpc": "2.0", "id": 2, "method": "GetTask", "params": {"id": str(uuid.uuid4())}},
+                headers=v1,
+            )
+        ).json()
         assert unknown["error"]["code"] == -32001
-        missing = (await http.post(endpoint, json={"jsonrpc": "2.0", "id": 3, "method": "NoSuchMethod", "params": {}}, headers=v1)).json()
+        missing = (
+            await http.post(
+                endpoint, json={"jsonrpc": "2.0", "id": 3, "method": "NoSuchMethod", "params": {}}, headers=v1
+            )
+        ).json()
         assert missing["error"]["code"] == -32601
         # No A2A-Version header means 0.3, as the SDK does: 1.0 methods are refused, 0.3 ones answered.
-        old = (await http.post(endpoint, json={"jsonrpc": "2.0", "id": 4, "method": "GetTask", "params": {"id": "x"}})).json()
+        old = (
+            await http.post(
+                endpoint, json={"jsonrpc": "2.0", "id": 4, "method": "GetTask", "params": {"id": "x"}}
+            )
+        ).json()
         assert old["error"]["code"] == -32009
-        sent = (await http.post(endpoint, json={
-            "jsonrpc": "2.0", "id": 5, "method": "message/send",
-            "params": {"message": {"messageId": str(uuid.uuid4()), "role": "user", "kind": "message",
-                                   "parts": [{"kind": "text", "text": "hi"}]}},
-        })).json()
+        sent = (
+            await http.post(
+                endpoint,
+                json={
+                    "jsonrpc": "2.0",
+                    "id": 5,
+                    "method": "message/send",
+                    "params": {
+                        "message": {
+                            "messageId": str(uuid.uuid4()),
+                            "role": "user",
+                            "kind": "message",
+                            "parts": [{"kind": "text", "text": "hi"}],
+                        }
+                    },
+                },
+            )
+        ).json()
         assert sent["result"]["status"]["state"] == "completed", sent
-        fetched = (await http.post(endpoint, json={"jsonrpc": "2.0", "id": 6, "method": "tasks/get", "params": {"id": sent["result"]["id"]}})).json()
+        fetched = (
+            await http.post(
+                endpoint,
+                json={
+                    "jsonrpc": "2.0",
+                    "id": 6,
+                    "method": "tasks/get",
+                    "params": {"id": sent["result"]["id"]},
+                },
+            )
+        ).json()
         assert fetched["result"]["artifacts"][0]["parts"][0]["text"] == "hello there from a scripted model"

@@ -75,9 +75,26 @@ class ServerProcess:
         return f"127.0.0.1:{self.grpc_port}"
 
     async def start(self) -> None:
-        cmd = [sys.executable, "-m", "portico", "serve", "--no-http", "--config", str(GRAPHS / "langgraph.json"),
-               "--database", self.database_url, "--grpc-port", str(self.grpc_port), "--workers", "2",
-               "--sweep-seconds", "0.2", "--heartbeat-seconds", "0.2", *self.extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "portico",
+            "serve",
+            "--no-http",
+            "--config",
+            str(GRAPHS / "langgraph.json"),
+            "--database",
+            self.database_url,
+            "--grpc-port",
+            str(self.grpc_port),
+            "--workers",
+            "2",
+            "--sweep-seconds",
+            "0.2",
+            "--heartbeat-seconds",
+            "0.2",
+            *self.extra,
+        ]
         out = self.log.open("ab")
         self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=self.tmp)
         # Ready when gRPC health says SERVING; wait_for_ready makes the channel wait for the socket.

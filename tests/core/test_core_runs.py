@@ -53,7 +53,10 @@ async def test_live_stream_follows_a_running_run(client: PorticoClient) -> None:
     g = _gate()
     thread = await client.threads.create()
     run = await client.runs.create(
-        thread_id=thread["thread_id"], assistant_id="gated", input={}, config={"configurable": {"gate": g}},
+        thread_id=thread["thread_id"],
+        assistant_id="gated",
+        input={},
+        config={"configurable": {"gate": g}},
         stream_mode=["updates"],
     )
     seen: list[str] = []
@@ -93,17 +96,25 @@ async def test_parallel_interrupts_resumed_one_at_a_time_and_together(client: Po
     interrupts = [i for group in (await client.threads.get(tid))["interrupts"].values() for i in group]
     assert sorted(i["value"]["question"] for i in interrupts) == ["a?", "b?"]
     by_q = {i["value"]["question"]: i["id"] for i in interrupts}
-    one = await client.runs.wait(thread_id=tid, assistant_id="parallel", command={"resume": {by_q["a?"]: "A"}})
+    one = await client.runs.wait(
+        thread_id=tid, assistant_id="parallel", command={"resume": {by_q["a?"]: "A"}}
+    )
     assert one["run"]["status"] == "interrupted"
     left = [i for group in (await client.threads.get(tid))["interrupts"].values() for i in group]
     assert [i["value"]["question"] for i in left] == ["b?"]
-    two = await client.runs.wait(thread_id=tid, assistant_id="parallel", command={"resume": {left[0]["id"]: "B"}})
+    two = await client.runs.wait(
+        thread_id=tid, assistant_id="parallel", command={"resume": {left[0]["id"]: "B"}}
+    )
     assert two["run"]["status"] == "success"
     assert sorted(two["values"]["answers"]) == ["A", "B"]
 
     tid2 = (await client.threads.create())["thread_id"]
     await client.runs.wait(thread_id=tid2, assistant_id="parallel", input={})
-    both = {i["id"]: i["value"]["question"].upper()[0] for g in (await client.threads.get(tid2))["interrupts"].values() for i in g}
+    both = {
+        i["id"]: i["value"]["question"].upper()[0]
+        for g in (await client.threads.get(tid2))["interrupts"].values()
+        for i in g
+    }
     done = await client.runs.wait(thread_id=tid2, assistant_id="parallel", command={"resume": both})
     assert done["run"]["status"] == "success" and sorted(done["values"]["answers"]) == ["A", "B"]
 
@@ -123,7 +134,9 @@ async def test_node_error_fails_the_run_not_the_server(client: PorticoClient) ->
 async def test_cancel_interrupts_a_running_run_and_keeps_progress(client: PorticoClient) -> None:
     g = _gate()
     tid = (await client.threads.create())["thread_id"]
-    run = await client.runs.create(thread_id=tid, assistant_id="gated", input={}, config={"configurable": {"gate": g}}, durability="sync")
+    run = await client.runs.create(
+        thread_id=tid, assistant_id="gated", input={}, config={"configurable": {"gate": g}}, durability="sync"
+    )
     await asyncio.wait_for(gates.started(g).wait(), 30)
     cancelled = await client.runs.cancel(run["run_id"], thread_id=tid, wait=True)
     assert cancelled["status"] == "interrupted"
@@ -134,7 +147,11 @@ async def test_cancel_interrupts_a_running_run_and_keeps_progress(client: Portic
 async def test_timeout_marks_the_run(client: PorticoClient) -> None:
     tid = (await client.threads.create())["thread_id"]
     result = await client.runs.wait(
-        thread_id=tid, assistant_id="gated", input={}, config={"configurable": {"gate": _gate()}}, timeout_seconds=0.3
+        thread_id=tid,
+        assistant_id="gated",
+        input={},
+        config={"configurable": {"gate": _gate()}},
+        timeout_seconds=0.3,
     )
     assert result["run"]["status"] == "timeout"
     assert result["run"]["error"]["error"] == "TimeoutError"
@@ -143,7 +160,9 @@ async def test_timeout_marks_the_run(client: PorticoClient) -> None:
 async def test_multitask_reject(client: PorticoClient) -> None:
     g = _gate()
     tid = (await client.threads.create())["thread_id"]
-    first = await client.runs.create(thread_id=tid, assistant_id="gated", input={}, config={"configurable": {"gate": g}})
+    first = await client.runs.create(
+        thread_id=tid, assistant_id="gated", input={}, config={"configurable": {"gate": g}}
+    )
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await client.runs.create(thread_id=tid, assistant_id="steps", input={}, multitask_strategy="reject")
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
@@ -154,8 +173,12 @@ async def test_multitask_reject(client: PorticoClient) -> None:
 async def test_multitask_enqueue_runs_in_order(client: PorticoClient) -> None:
     g = _gate()
     tid = (await client.threads.create())["thread_id"]
-    first = await client.runs.create(thread_id=tid, assistant_id="gated", input={"n": 0}, config={"configurable": {"gate": g}})
-    second = await client.runs.create(thread_id=tid, assistant_id="steps", input={"n": 100}, multitask_strategy="enqueue")
+    first = await client.runs.create(
+        thread_id=tid, assistant_id="gated", input={"n": 0}, config={"configurable": {"gate": g}}
+    )
+    second = await client.runs.create(
+        thread_id=tid, assistant_id="steps", input={"n": 100}, multitask_strategy="enqueue"
+    )
     await asyncio.wait_for(gates.started(g).wait(), 30)
     assert (await client.runs.get(second["run_id"]))["status"] == "pending"
     gates.gate(g).set()
@@ -170,10 +193,16 @@ async def test_multitask_interrupt_keeps_progress_and_runs_the_new_one(client: P
     g = _gate()
     tid = (await client.threads.create())["thread_id"]
     first = await client.runs.create(
-        thread_id=tid, assistant_id="gated", input={"n": 0}, config={"configurable": {"gate": g}}, durability="sync"
+        thread_id=tid,
+        assistant_id="gated",
+        input={"n": 0},
+        config={"configurable": {"gate": g}},
+        durability="sync",
     )
     await asyncio.wait_for(gates.started(g).wait(), 30)
-    second = await client.runs.create(thread_id=tid, assistant_id="steps", input={"n": 100}, multitask_strategy="interrupt")
+    second = await client.runs.create(
+        thread_id=tid, assistant_id="steps", input={"n": 100}, multitask_strategy="interrupt"
+    )
     done = await client.runs.join(second["run_id"])
     assert (await client.runs.get(first["run_id"]))["status"] == "interrupted"
     assert done["run"]["status"] == "success"
@@ -183,15 +212,26 @@ async def test_multitask_interrupt_keeps_progress_and_runs_the_new_one(client: P
 
 async def test_multitask_rollback_removes_the_old_run_and_its_checkpoints(client: PorticoClient) -> None:
     tid = (await client.threads.create())["thread_id"]
-    await client.runs.wait(thread_id=tid, assistant_id="gated", input={"n": 0},
-                           config={"configurable": {"gate": "open-" + _gate()}}, timeout_seconds=0.2)
+    await client.runs.wait(
+        thread_id=tid,
+        assistant_id="gated",
+        input={"n": 0},
+        config={"configurable": {"gate": "open-" + _gate()}},
+        timeout_seconds=0.2,
+    )
     before = await client.threads.get_history(tid, limit=100)
     g = _gate()
     first = await client.runs.create(
-        thread_id=tid, assistant_id="gated", input={"n": 50}, config={"configurable": {"gate": g}}, durability="sync"
+        thread_id=tid,
+        assistant_id="gated",
+        input={"n": 50},
+        config={"configurable": {"gate": g}},
+        durability="sync",
     )
     await asyncio.wait_for(gates.started(g).wait(), 30)
-    second = await client.runs.create(thread_id=tid, assistant_id="steps", input={"n": 7}, multitask_strategy="rollback")
+    second = await client.runs.create(
+        thread_id=tid, assistant_id="steps", input={"n": 7}, multitask_strategy="rollback"
+    )
     done = await client.runs.join(second["run_id"])
     assert done["run"]["status"] == "success"
     with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -200,7 +240,9 @@ async def test_multitask_rollback_removes_the_old_run_and_its_checkpoints(client
     history = await client.threads.get_history(tid, limit=100)
     run_ids = {h["metadata"].get("run_id") for h in history}
     assert first["run_id"] not in run_ids
-    assert {h["checkpoint"]["checkpoint_id"] for h in before} <= {h["checkpoint"]["checkpoint_id"] for h in history}
+    assert {h["checkpoint"]["checkpoint_id"] for h in before} <= {
+        h["checkpoint"]["checkpoint_id"] for h in history
+    }
 
 
 async def test_time_travel_forks_from_a_past_checkpoint(client: PorticoClient) -> None:
@@ -209,13 +251,18 @@ async def test_time_travel_forks_from_a_past_checkpoint(client: PorticoClient) -
     history = await client.threads.get_history(tid, limit=100)
     after_s1 = next(h for h in history if h["next"] == ["s2"])
     fork = await client.runs.wait(
-        thread_id=tid, assistant_id="steps", input=None, checkpoint={"checkpoint_id": after_s1["checkpoint"]["checkpoint_id"]}
+        thread_id=tid,
+        assistant_id="steps",
+        input=None,
+        checkpoint={"checkpoint_id": after_s1["checkpoint"]["checkpoint_id"]},
     )
     assert fork["values"] == {"n": 3, "trail": ["s1", "s2", "s3"]}
     new_history = await client.threads.get_history(tid, limit=100)
     # s2 and s3 ran again on a new branch; the original branch's checkpoints are all still there.
     assert len(new_history) >= len(history) + 2
-    assert {h["checkpoint"]["checkpoint_id"] for h in history} <= {h["checkpoint"]["checkpoint_id"] for h in new_history}
+    assert {h["checkpoint"]["checkpoint_id"] for h in history} <= {
+        h["checkpoint"]["checkpoint_id"] for h in new_history
+    }
     original = await client.threads.get_state(tid, checkpoint=history[0]["checkpoint"])
     assert original["values"]["n"] == 3 and original["checkpoint"] == history[0]["checkpoint"]
     # A state update forks too.
@@ -227,8 +274,11 @@ async def test_time_travel_forks_from_a_past_checkpoint(client: PorticoClient) -
 async def test_stream_modes_and_subgraphs(client: PorticoClient) -> None:
     tid = (await client.threads.create())["thread_id"]
     run = await client.runs.create(
-        thread_id=tid, assistant_id="nested", input={},
-        stream_mode=["updates", "custom", "debug", "tasks", "checkpoints", "values"], stream_subgraphs=True,
+        thread_id=tid,
+        assistant_id="nested",
+        input={},
+        stream_mode=["updates", "custom", "debug", "tasks", "checkpoints", "values"],
+        stream_subgraphs=True,
     )
     events = await _events(client, run["run_id"])
     kinds = {e["event"].split("|")[0] for e in events}
@@ -238,9 +288,14 @@ async def test_stream_modes_and_subgraphs(client: PorticoClient) -> None:
 
     chat = (await client.threads.create())["thread_id"]
     run = await client.runs.create(
-        thread_id=chat, assistant_id="chat", input={"messages": [{"role": "user", "content": "hi"}]}, stream_mode=["messages"]
+        thread_id=chat,
+        assistant_id="chat",
+        input={"messages": [{"role": "user", "content": "hi"}]},
+        stream_mode=["messages"],
     )
-    tokens = [e["data"][0]["content"] for e in await _events(client, run["run_id"]) if e["event"] == "messages"]
+    tokens = [
+        e["data"][0]["content"] for e in await _events(client, run["run_id"]) if e["event"] == "messages"
+    ]
     assert len(tokens) > 3 and "".join(tokens) == "hello there from a scripted model"
 
 
@@ -261,17 +316,35 @@ async def test_delayed_and_stateless_runs(client: PorticoClient) -> None:
     ("fields", "code", "needle"),
     [
         ({"assistant_id": "nope", "input": {}}, grpc.StatusCode.NOT_FOUND, "nope"),
-        ({"assistant_id": "steps", "thread_id": "missing", "input": {}}, grpc.StatusCode.NOT_FOUND, "missing"),
+        (
+            {"assistant_id": "steps", "thread_id": "missing", "input": {}},
+            grpc.StatusCode.NOT_FOUND,
+            "missing",
+        ),
         ({"assistant_id": "steps", "input": b"{not json"}, grpc.StatusCode.INVALID_ARGUMENT, "input"),
         ({"assistant_id": "steps", "config": [1, 2]}, grpc.StatusCode.INVALID_ARGUMENT, "config"),
-        ({"assistant_id": "steps", "stream_mode": ["events"]}, grpc.StatusCode.INVALID_ARGUMENT, "stream_mode"),
-        ({"assistant_id": "steps", "multitask_strategy": "bogus"}, grpc.StatusCode.INVALID_ARGUMENT, "multitask_strategy"),
+        (
+            {"assistant_id": "steps", "stream_mode": ["events"]},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "stream_mode",
+        ),
+        (
+            {"assistant_id": "steps", "multitask_strategy": "bogus"},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "multitask_strategy",
+        ),
         ({"assistant_id": "steps", "durability": "never"}, grpc.StatusCode.INVALID_ARGUMENT, "durability"),
-        ({"assistant_id": "steps", "input": {}, "command": {"resume": 1}}, grpc.StatusCode.INVALID_ARGUMENT, "input"),
+        (
+            {"assistant_id": "steps", "input": {}, "command": {"resume": 1}},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "input",
+        ),
         ({"assistant_id": ""}, grpc.StatusCode.INVALID_ARGUMENT, "assistant_id"),
     ],
 )
-async def test_bad_run_requests_name_the_field(client: PorticoClient, fields: dict, code: grpc.StatusCode, needle: str) -> None:
+async def test_bad_run_requests_name_the_field(
+    client: PorticoClient, fields: dict, code: grpc.StatusCode, needle: str
+) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await client.runs.create(**fields)
     assert err.value.code() == code
@@ -292,7 +365,9 @@ async def test_unknown_ids_are_not_found(client: PorticoClient) -> None:
 
 async def test_state_of_a_thread_paused_before_a_subgraph(client: PorticoClient) -> None:
     tid = (await client.threads.create())["thread_id"]
-    result = await client.runs.wait(thread_id=tid, assistant_id="nested", input={}, interrupt_before=["child"])
+    result = await client.runs.wait(
+        thread_id=tid, assistant_id="nested", input={}, interrupt_before=["child"]
+    )
     assert result["run"]["status"] == "interrupted"
     # The pending task is a subgraph: without subgraphs=True its state is the subgraph's config.
     task = (await client.threads.get_state(tid))["tasks"][0]

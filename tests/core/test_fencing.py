@@ -18,9 +18,12 @@ async def test_a_stale_worker_cannot_write_checkpoints_or_events(database_url: s
     await storage.setup()
     try:
         now = utcnow()
-        await storage.assistants.create({"assistant_id": "a", "graph_id": "steps", "name": "a", "created_at": now, "updated_at": now})
+        await storage.assistants.create(
+            {"assistant_id": "a", "graph_id": "steps", "name": "a", "created_at": now, "updated_at": now}
+        )
         run, _ = await storage.runs.create(
-            {"run_id": new_id(), "thread_id": new_id(), "assistant_id": "a", "kwargs": {}}, if_not_exists="create"
+            {"run_id": new_id(), "thread_id": new_id(), "assistant_id": "a", "kwargs": {}},
+            if_not_exists="create",
         )
         now = utcnow()
         old = await storage.runs.claim("w1", lease_seconds=1, now=now)
@@ -42,7 +45,13 @@ async def test_a_stale_worker_cannot_write_checkpoints_or_events(database_url: s
         with pytest.raises(LeaseLost):
             await stale.ainvoke({"n": 0}, config, durability="sync")
         assert await storage.checkpointer.aget_tuple(config) is None
-        event = {"thread_id": run["thread_id"], "run_id": run["run_id"], "seq": 1, "event": "values", "data": b"{}"}
+        event = {
+            "thread_id": run["thread_id"],
+            "run_id": run["run_id"],
+            "seq": 1,
+            "event": "values",
+            "data": b"{}",
+        }
         assert await storage.events.append(run["run_id"], old.epoch, [event]) is False
         assert await storage.events.read(run_id=run["run_id"]) == []
 

@@ -22,8 +22,12 @@ NODES = [f"s{i}" for i in range(1, 21)]
 async def _start_run(client: PorticoClient, log_path: Path, pause: float = 0.05) -> dict:
     thread = await client.threads.create()
     return await client.runs.create(
-        thread_id=thread["thread_id"], assistant_id="steps20", input={"n": 0}, stream_mode=["updates"],
-        durability="sync", config={"configurable": {"log_path": str(log_path), "pause_seconds": pause}},
+        thread_id=thread["thread_id"],
+        assistant_id="steps20",
+        input={"n": 0},
+        stream_mode=["updates"],
+        durability="sync",
+        config={"configurable": {"log_path": str(log_path), "pause_seconds": pause}},
     )
 
 
@@ -55,7 +59,9 @@ def _assert_no_committed_node_ran_twice(counts: Counter[str], seen_before_kill: 
 
 
 @pytest.mark.parametrize("kill_after", [1, 5, 10])
-async def test_sigkill_mid_run_resumes_from_the_last_checkpoint(database_url: str, spawn, tmp_path: Path, kill_after: int) -> None:
+async def test_sigkill_mid_run_resumes_from_the_last_checkpoint(
+    database_url: str, spawn, tmp_path: Path, kill_after: int
+) -> None:
     log_path = tmp_path / "effects.log"
     first = spawn(database_url)
     await first.start()
@@ -82,7 +88,9 @@ async def test_sigkill_mid_run_resumes_from_the_last_checkpoint(database_url: st
     _assert_no_committed_node_ran_twice(_executions(log_path, run["run_id"]), seen)
 
 
-async def test_sigterm_hands_runs_back_and_a_restart_finishes_them(database_url: str, spawn, tmp_path: Path) -> None:
+async def test_sigterm_hands_runs_back_and_a_restart_finishes_them(
+    database_url: str, spawn, tmp_path: Path
+) -> None:
     log_path = tmp_path / "effects.log"
     server = spawn(database_url)
     await server.start()
@@ -102,7 +110,9 @@ async def test_sigterm_hands_runs_back_and_a_restart_finishes_them(database_url:
     _assert_no_committed_node_ran_twice(_executions(log_path, run["run_id"]), seen)
 
 
-async def test_a_run_that_keeps_losing_its_worker_ends_in_error(database_url: str, spawn, tmp_path: Path) -> None:
+async def test_a_run_that_keeps_losing_its_worker_ends_in_error(
+    database_url: str, spawn, tmp_path: Path
+) -> None:
     log_path = tmp_path / "effects.log"
     server = spawn(database_url, extra=["--max-attempts", "1"])
     await server.start()

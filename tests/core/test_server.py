@@ -25,7 +25,12 @@ async def test_health_and_reflection(deployment: Deployment, client: PorticoClie
     services = set()
     async for response in stub.ServerReflectionInfo(requests()):
         services |= {s.name for s in response.list_services_response.service}
-    assert {"portico.v1.Runs", "portico.v1.Assistants", "portico.v1.Threads", "grpc.health.v1.Health"} <= services
+    assert {
+        "portico.v1.Runs",
+        "portico.v1.Assistants",
+        "portico.v1.Threads",
+        "grpc.health.v1.Health",
+    } <= services
 
 
 async def test_default_assistants_and_versioning(client: PorticoClient) -> None:
@@ -33,9 +38,13 @@ async def test_default_assistants_and_versioning(client: PorticoClient) -> None:
     assert default["graph_id"] == "steps" and default["metadata"] == {"created_by": "system"}
     assert (await client.assistants.get("steps"))["assistant_id"] == default["assistant_id"]
 
-    created = await client.assistants.create(graph_id="steps", name="counter", config={"configurable": {"x": 1}}, metadata={"team": "a"})
+    created = await client.assistants.create(
+        graph_id="steps", name="counter", config={"configurable": {"x": 1}}, metadata={"team": "a"}
+    )
     assert created["version"] == 1
-    updated = await client.assistants.update(created["assistant_id"], name="counter v2", metadata={"stage": "b"})
+    updated = await client.assistants.update(
+        created["assistant_id"], name="counter v2", metadata={"stage": "b"}
+    )
     assert updated["version"] == 2 and updated["name"] == "counter v2"
     assert updated["metadata"] == {"team": "a", "stage": "b"}
     versions = await client.assistants.list_versions(created["assistant_id"])

@@ -134,7 +134,14 @@ def _boom(state: Count) -> dict[str, Any]:
     raise ValueError("boom: the node failed on purpose")
 
 
-failing = StateGraph(Count).add_node("ok", _after).add_node("boom", _boom).add_edge(START, "ok").add_edge("ok", "boom").compile()
+failing = (
+    StateGraph(Count)
+    .add_node("ok", _after)
+    .add_node("boom", _boom)
+    .add_edge(START, "ok")
+    .add_edge("ok", "boom")
+    .compile()
+)
 
 
 def _custom(state: Count) -> dict[str, Any]:
@@ -143,7 +150,14 @@ def _custom(state: Count) -> dict[str, Any]:
 
 
 _inner = StateGraph(Count).add_node("inner", _custom).add_edge(START, "inner").compile()
-nested = StateGraph(Count).add_node("child", _inner).add_node("outer", _after).add_edge(START, "child").add_edge("child", "outer").compile()
+nested = (
+    StateGraph(Count)
+    .add_node("child", _inner)
+    .add_node("outer", _after)
+    .add_edge(START, "child")
+    .add_edge("child", "outer")
+    .compile()
+)
 
 
 def _chat(state: MessagesState) -> dict[str, Any]:
@@ -151,4 +165,10 @@ def _chat(state: MessagesState) -> dict[str, Any]:
     return {"messages": [model.invoke(state["messages"])]}
 
 
-chat = StateGraph(MessagesState).add_node("model", _chat).add_edge(START, "model").add_edge("model", END).compile()
+chat = (
+    StateGraph(MessagesState)
+    .add_node("model", _chat)
+    .add_edge(START, "model")
+    .add_edge("model", END)
+    .compile()
+)

@@ -44,7 +44,9 @@ async def test_wait_background_join_list_delete(sdk: LangGraphClient) -> None:
         await sdk.runs.get(thread_id, run["run_id"])
 
 
-async def test_stateless_wait_deletes_its_thread_after_the_grace_period(sdk: LangGraphClient, deployment) -> None:
+async def test_stateless_wait_deletes_its_thread_after_the_grace_period(
+    sdk: LangGraphClient, deployment
+) -> None:
     created: list[dict] = []
     assert (await sdk.runs.wait(None, "steps", input={"n": 10}, on_run_created=created.append))["n"] == 13
     thread_id = created[0]["thread_id"]

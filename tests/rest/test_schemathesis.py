@@ -24,7 +24,9 @@ SEED = os.environ.get("PORTICO_FUZZ_SEED", "20261126")
 
 @pytest.fixture
 async def fuzz_server(tmp_path: Path) -> AsyncIterator[str]:
-    settings = Settings(database_url=str(tmp_path / "fuzz.db"), config_path=str(GRAPHS / "fuzz.json"), workers=4)
+    settings = Settings(
+        database_url=str(tmp_path / "fuzz.db"), config_path=str(GRAPHS / "fuzz.json"), workers=4
+    )
     dep = Deployment(settings, grpc_port=0, http_port=0)
     await dep.start()
     try:
@@ -34,15 +36,34 @@ async def fuzz_server(tmp_path: Path) -> AsyncIterator[str]:
 
 
 @pytest.mark.timeout(600)
-async def test_openapi_fuzzing_finds_no_server_error_and_no_schema_mismatch(fuzz_server: str, tmp_path: Path) -> None:
+async def test_openapi_fuzzing_finds_no_server_error_and_no_schema_mismatch(
+    fuzz_server: str, tmp_path: Path
+) -> None:
     cmd = [
-        sys.executable, "-m", "schemathesis.cli", "run", f"{fuzz_server}/openapi.json",
-        "--checks", "not_a_server_error,response_schema_conformance",
-        "--exclude-path-regex", "(stream|wait|join)$",
-        "--phases", "examples,coverage,fuzzing",
-        "--max-examples", "10", "--workers", "2", "--request-timeout", "30", "--no-color",
-        "--generation-database", "none",
-        "--report", "junit", "--report-dir", str(tmp_path),
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        f"{fuzz_server}/openapi.json",
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--exclude-path-regex",
+        "(stream|wait|join)$",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        "10",
+        "--workers",
+        "2",
+        "--request-timeout",
+        "30",
+        "--no-color",
+        "--generation-database",
+        "none",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(tmp_path),
     ]
     if SEED != "random":
         cmd += ["--seed", SEED]

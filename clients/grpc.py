@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import grpc
+from opentelemetry import propagate
 
 from protos import codec
 from protos.portico.v1 import (
@@ -25,6 +26,7 @@ from protos.portico.v1 import (
 from protos.portico.v1 import (
     assistants_pb2_grpc,
     crons_pb2_grpc,
+    metrics_pb2_grpc,
     runs_pb2_grpc,
     store_pb2_grpc,
     threads_pb2_grpc,
@@ -32,6 +34,9 @@ from protos.portico.v1 import (
 )
 from protos.portico.v1 import (
     crons_pb2 as cpb,
+)
+from protos.portico.v1 import (
+    metrics_pb2 as mpb,
 )
 from protos.portico.v1 import (
     runs_pb2 as rpb,
@@ -60,7 +65,14 @@ class _Resource:
         self, method: str, request_cls: type, fields: dict[str, Any], *, timeout: float | None = None
     ) -> Any:
         request = codec.to_message(request_cls, fields)
-        response = await getattr(self._stub, method)(request, metadata=self._metadata, timeout=timeout)
+        metadata = self._metadata
+        trace: dict[str, str] = {}
+        propagate.inject(
+            trace
+        )  # the caller's OpenTelemetry trace continues in the core (none: nothing added)
+        if trace:
+            metadata = (*(metadata or ()), *trace.items())
+        response = await getattr(self._stub, method)(request, metadata=metadata, timeout=timeout)
         return codec.from_message(response)
 
 
@@ -291,6 +303,12 @@ class Webhooks(_Resource):
         return (await self._call("List", wpb.ListDeliveriesRequest, fields))["deliveries"]
 
 
+class Metrics(_Resource):
+    async def scrape(self) -> str:
+        """The core's Prometheus metrics, as text exposition format."""
+        return (await self._call("Scrape", mpb.ScrapeMetricsRequest, {}, timeout=5.0))["text"]
+
+
 class PorticoClient:
     """The core's API over one gRPC channel."""
 
@@ -302,6 +320,7 @@ class PorticoClient:
         self.store = Store(store_pb2_grpc.StoreStub(channel), metadata)
         self.crons = Crons(crons_pb2_grpc.CronsStub(channel), metadata)
         self.webhooks = Webhooks(webhooks_pb2_grpc.WebhooksStub(channel), metadata)
+        self.metrics = Metrics(metrics_pb2_grpc.MetricsStub(channel), metadata)
 
     @classmethod
     def connect(cls, target: str, *, metadata: Metadata | None = None) -> PorticoClient:
@@ -311,6 +330,17 @@ class PorticoClient:
             ("grpc.max_send_message_length", 64 * 1024 * 1024),
         ]
         return cls(grpc.aio.insecure_channel(target, options=options), metadata=metadata)
+
+    async def serving(self, *, timeout: float = 2.0) -> bool:
+        """True when the core answers gRPC health as SERVING (it is up and its database answers)."""
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        stub = health_pb2_grpc.HealthStub(self.channel)
+        try:
+            reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+        except grpc.aio.AioRpcError:
+            return False
+        return reply.status == health_pb2.HealthCheckResponse.SERVING
 
     async def close(self) -> None:
         await self.channel.close()

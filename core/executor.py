@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,8 +22,10 @@ from langgraph.types import Command, Send
 from core.errors import LeaseLost
 from core.events import EventLog, RunEventWriter
 from core.fencing import FencedCheckpointer
+from core.metrics import CoreMetrics
 from core.state import interrupt_to_dict
 from core.storage.base import ClaimedRun, Storage
+from core.tracing import node_spans, record_outcome
 
 __all__ = ["Executor", "RunControl", "build_command"]
 
@@ -91,6 +94,7 @@ class Executor:
         *,
         default_timeout: float | None = None,
         on_webhook: Callable[[], Awaitable[None]] | None = None,
+        metrics: CoreMetrics | None = None,
     ) -> None:
         self.storage = storage
         self.registry = registry
@@ -98,11 +102,13 @@ class Executor:
         self.default_timeout = default_timeout
         self.on_webhook = on_webhook
         """Called after a run with a webhook ended (its delivery is in the outbox): wakes dispatchers."""
+        self.metrics = metrics or CoreMetrics()
 
     async def execute(self, claimed: ClaimedRun, control: RunControl) -> None:
         """Run to an end state, or return without finishing when the lease is lost or on shutdown."""
         run, epoch = claimed.run, claimed.epoch
         run_id, thread_id = run["run_id"], run["thread_id"]
+        started = time.monotonic()
         writer = await self.events.writer(run_id, thread_id, epoch)
         writer.append("metadata", {"run_id": run_id, "thread_id": thread_id, "attempt": run["attempt"]})
         if run.get("cancel_action"):
@@ -117,7 +123,15 @@ class Executor:
             return
         if outcome is None:  # shutdown or lease lost: the run goes back to the queue untouched
             return
-        await self._finish(claimed, outcome)
+        await self._finish(claimed, outcome, started)
+
+    def _count(self, run: dict[str, Any], status: str, started: float) -> None:
+        # Called right after the final status is written, before anyone is woken: a caller who saw the run
+        # end (join, wait) and then reads /metrics finds it counted.
+        labels = {"assistant_id": run["assistant_id"], "status": status}
+        self.metrics.runs_finished.labels(**labels).inc()
+        self.metrics.run_duration.labels(**labels).observe(time.monotonic() - started)
+        record_outcome(status)
 
     async def _graph_and_config(
         self, run: dict[str, Any], checkpointer: Any
@@ -188,6 +202,10 @@ class Executor:
         modes = list(kw.get("stream_mode") or ["values"])
         subgraphs = bool(kw.get("stream_subgraphs"))
 
+        spans = node_spans()
+        if spans:  # tracing on: nodes, tools and model calls get spans under the run's
+            config = {**config, "callbacks": [*(config.get("callbacks") or []), *spans]}
+
         async def stream() -> None:
             async for item in graph.astream(
                 graph_input,
@@ -255,7 +273,7 @@ class Executor:
         writer.append("error", error)
         return {"status": "error", "error": error, "thread_status": "error"}
 
-    async def _finish(self, claimed: ClaimedRun, outcome: dict[str, Any]) -> None:
+    async def _finish(self, claimed: ClaimedRun, outcome: dict[str, Any], started: float) -> None:
         run, epoch = claimed.run, claimed.epoch
         run_id, thread_id = run["run_id"], run["thread_id"]
         values: Any = None
@@ -266,6 +284,7 @@ class Executor:
             await self.storage.runs.finish(
                 run_id, epoch, status="interrupted", thread_status="idle", delete=True
             )
+            self._count(run, "interrupted", started)
             await self.events.published(thread_id)
             return
         if graph is not None:
@@ -291,6 +310,7 @@ class Executor:
             values=values,
             interrupts=interrupts,
         )
+        self._count(run, outcome["status"], started)
         # A stateless run's thread (on_completion=delete) stays for a grace period so that joins and
         # late stream readers still get the outcome; the worker pool's sweeper deletes it after that.
         await self.events.published(thread_id)

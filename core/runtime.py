@@ -15,6 +15,7 @@ from typing import Any
 from core.errors import NotFound
 from core.events import EventLog, thread_key
 from core.ids import utcnow
+from core.metrics import CoreMetrics
 from core.notify import Notifier
 from core.settings import Settings
 from core.storage.base import TERMINAL_RUN_STATUSES, Storage
@@ -39,6 +40,7 @@ class CoreRuntime:
         self.registry = registry
         self.notifier = Notifier()
         self.events = EventLog(storage, self.notifier)
+        self.metrics = CoreMetrics()
         self.pool: WorkerPool | None = None
         self.scheduler: Any = None  # core.scheduler.CronScheduler, when this process schedules crons
         self.cron_clock: Callable[[], datetime] = utcnow
@@ -58,6 +60,7 @@ class CoreRuntime:
                 self.events,
                 default_timeout=self.settings.run_timeout_seconds,
                 on_webhook=self.wake_dispatchers,
+                metrics=self.metrics,
             )
             self.pool = WorkerPool(self.storage, executor, self.notifier, self.settings)
             await self.pool.start()

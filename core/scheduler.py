@@ -102,6 +102,7 @@ class CronScheduler:
                     fresh_thread_id=None if cron.get("thread_id") else thread_id,
                     thread_metadata={"cron_id": cron["cron_id"]},
                 )
+                self.rt.metrics.cron_firings.inc()
             except Conflict:
                 pass  # created already (by the claimant, before it died or before this tick)
             except CoreError as exc:

@@ -10,10 +10,12 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from core.health import DatabaseHealth
 from core.runtime import CoreRuntime
 from core.services import (
     AssistantsService,
     CronsService,
+    MetricsService,
     RunsService,
     StoreService,
     ThreadsService,
@@ -24,6 +26,8 @@ from protos.portico.v1 import (
     assistants_pb2_grpc,
     crons_pb2,
     crons_pb2_grpc,
+    metrics_pb2,
+    metrics_pb2_grpc,
     runs_pb2,
     runs_pb2_grpc,
     store_pb2,
@@ -45,6 +49,7 @@ SERVICE_NAMES = [
     store_pb2.DESCRIPTOR.services_by_name["Store"].full_name,
     crons_pb2.DESCRIPTOR.services_by_name["Crons"].full_name,
     webhooks_pb2.DESCRIPTOR.services_by_name["Webhooks"].full_name,
+    metrics_pb2.DESCRIPTOR.services_by_name["Metrics"].full_name,
 ]
 _OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -70,12 +75,16 @@ class CoreServer:
         self.port = port
         self.server = grpc.aio.server(options=_OPTIONS, interceptors=interceptors)
         self.health = health.aio.HealthServicer()
+        self.database = DatabaseHealth(
+            runtime.storage, self._on_database, probe_seconds=runtime.settings.health_probe_seconds
+        )
         assistants_pb2_grpc.add_AssistantsServicer_to_server(AssistantsService(runtime), self.server)
         threads_pb2_grpc.add_ThreadsServicer_to_server(ThreadsService(runtime), self.server)
         runs_pb2_grpc.add_RunsServicer_to_server(RunsService(runtime), self.server)
         store_pb2_grpc.add_StoreServicer_to_server(StoreService(runtime), self.server)
         crons_pb2_grpc.add_CronsServicer_to_server(CronsService(runtime), self.server)
         webhooks_pb2_grpc.add_WebhooksServicer_to_server(WebhooksService(runtime), self.server)
+        metrics_pb2_grpc.add_MetricsServicer_to_server(MetricsService(runtime), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         # Services the composition root adds on the same port (A2A's gRPC binding); the core knows none of them.
         for add_service in extra_services:
@@ -98,12 +107,20 @@ class CoreServer:
         self.port = self.server.add_insecure_port(f"{self.host}:{self.port}")
         await self.server.start()
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
+        self.database.start()
+
+    async def _on_database(self, up: bool) -> None:
+        """The core serves only while its database answers (load balancers and ``/ok`` read this)."""
+        serving = health_pb2.HealthCheckResponse
+        self.runtime.metrics.database_up.set(1 if up else 0)
+        await self._set_health(serving.SERVING if up else serving.NOT_SERVING)
 
     async def _set_health(self, status: Any) -> None:
         for name in ["", *SERVICE_NAMES]:
             await self.health.set(name, status)
 
     async def stop(self, grace: float = 5.0) -> None:
+        await self.database.stop()
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.runtime.stop_workers()
         await self.server.stop(grace)

@@ -31,6 +31,8 @@ class Settings:
     """How long a finished stateless run's thread stays readable (join, stream) before it is deleted."""
     sweep_seconds: float = 2.0
     """How often lost leases and dead workers are looked for (recovery latency, not run latency)."""
+    health_probe_seconds: float = 10.0
+    """How often the database is probed for gRPC health (PostgreSQL's LISTEN connection reports loss sooner)."""
     cron_scheduler: bool = True
     """Run the cron scheduler in this process (any number of processes may; each firing happens once)."""
     graph_env: dict[str, str] = field(default_factory=dict)

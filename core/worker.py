@@ -17,9 +17,11 @@ from datetime import timedelta
 
 from core.executor import Executor, RunControl
 from core.ids import new_id, utcnow
+from core.logs import run_context
 from core.notify import Notifier
 from core.settings import Settings
 from core.storage.base import ClaimedRun, Storage
+from core.tracing import run_span
 
 __all__ = ["RUNS_KEY", "STATELESS_MARK", "WorkerPool"]
 
@@ -99,9 +101,11 @@ class WorkerPool:
         self._active[run_id] = (claimed, control, task)
 
     async def _execute(self, claimed: ClaimedRun, control: RunControl) -> None:
-        run_id = claimed.run["run_id"]
+        run = claimed.run
+        run_id = run["run_id"]
         try:
-            await self.executor.execute(claimed, control)
+            with run_context(run_id, run["thread_id"], run["assistant_id"]), run_span(run):
+                await self.executor.execute(claimed, control)
         except Exception:  # noqa: BLE001 - the worker survives; the lease lapses and the run is retried
             log.exception("executor crashed", extra={"run_id": run_id})
         finally:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
 
+from core.logs import configure_logging
 from core.settings import Settings
+from portico.tracing import configure_tracing
 
 __all__ = ["main"]
 
@@ -101,10 +102,10 @@ def _mcp_stdio(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("PORTICO_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    configure_logging(
+        os.environ.get("PORTICO_LOG_FORMAT", "text"), os.environ.get("PORTICO_LOG_LEVEL", "INFO").upper()
     )
+    configure_tracing(os.environ)
     if args.command == "mcp-stdio":
         return _mcp_stdio(args)
     from portico import serve

@@ -2,6 +2,7 @@
 
 from core.services.assistants import AssistantsService
 from core.services.crons import CronsService
+from core.services.metrics import MetricsService
 from core.services.runs import RunsService
 from core.services.store import StoreService
 from core.services.threads import ThreadsService
@@ -10,6 +11,7 @@ from core.services.webhooks import WebhooksService
 __all__ = [
     "AssistantsService",
     "CronsService",
+    "MetricsService",
     "RunsService",
     "StoreService",
     "ThreadsService",

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import grpc
 
+from core import tracing
 from core.errors import Conflict, InvalidArgument, NotFound
 from core.ids import new_id, utcnow
 from core.runtime import CoreRuntime
@@ -88,16 +89,19 @@ async def create_run(
     run_id: str | None = None,
     fresh_thread_id: str | None = None,
     thread_metadata: dict[str, Any] | None = None,
+    trace: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Create a run as ``Create`` does (crons come this way too, so their runs are ordinary runs).
 
     ``run_id`` and ``fresh_thread_id`` (a stateless run's new thread) replace generated ids, so a caller
     retrying the same creation gets ``Conflict`` instead of a second run; ``thread_metadata`` is added to
-    a thread the run creates.
+    a thread the run creates; ``trace`` (W3C headers) is the trace the run's span continues.
     """
     if not request.assistant_id:
         raise InvalidArgument("assistant_id: required")
     kwargs = run_kwargs(request)
+    if trace:
+        kwargs["trace"] = trace
     strategy = choice("multitask_strategy", request.multitask_strategy, MULTITASK, "enqueue")
     if_not_exists = choice("if_not_exists", request.if_not_exists, {"reject", "create"}, "reject")
     metadata = object_field("metadata", request.metadata) or {}
@@ -130,6 +134,7 @@ async def create_run(
     run, to_stop = await rt.storage.runs.create(
         record, if_not_exists=if_not_exists, thread_metadata=new_thread_metadata
     )
+    rt.metrics.runs_created.labels(assistant_id=run["assistant_id"]).inc()
     for stopped_id in to_stop:
         await rt.request_stop(stopped_id, strategy)
     if to_stop:
@@ -146,7 +151,10 @@ class RunsService(runs_pb2_grpc.RunsServicer):
     async def Create(
         self, request: runs_pb2.CreateRunRequest, context: grpc.aio.ServicerContext
     ) -> runs_pb2.Run:
-        return codec.to_message(runs_pb2.Run, await create_run(self.rt, request))
+        # The run keeps the caller's trace context, so the worker's run span continues its trace.
+        with tracing.rpc_span("portico.v1.Runs/Create", context.invocation_metadata()):
+            run = await create_run(self.rt, request, trace=tracing.carrier())
+        return codec.to_message(runs_pb2.Run, run)
 
     async def _get(self, run_id: str, thread_id: str = "") -> dict[str, Any]:
         run = await self.rt.storage.runs.get(run_id)

@@ -88,6 +88,7 @@ class StoreService(store_pb2_grpc.StoreServicer):
             kwargs["ttl"] = request.ttl_minutes
         fields = {"namespace": namespace, "key": request.key, "value": value, **kwargs}
         await self.access("put", fields, context)
+        self.rt.metrics.store_operations.labels(operation="put").inc()
         await self.rt.storage.store.aput(fields["namespace"], request.key, value, **kwargs)
         return common_pb2.Empty()
 
@@ -99,6 +100,7 @@ class StoreService(store_pb2_grpc.StoreServicer):
         fields: dict[str, Any] = {"namespace": namespace, "key": request.key}
         await self.access("get", fields, context)
         namespace = fields["namespace"]
+        self.rt.metrics.store_operations.labels(operation="get").inc()
         item = await self.rt.storage.store.aget(namespace, request.key, **kwargs)
         if item is None:
             raise NotFound(f"item {'.'.join(namespace)}/{request.key} not found")
@@ -109,6 +111,7 @@ class StoreService(store_pb2_grpc.StoreServicer):
     ) -> common_pb2.Empty:
         fields: dict[str, Any] = {"namespace": _namespace("namespace", request.namespace), "key": request.key}
         await self.access("delete", fields, context)
+        self.rt.metrics.store_operations.labels(operation="delete").inc()
         await self.rt.storage.store.adelete(fields["namespace"], request.key)
         return common_pb2.Empty()
 
@@ -128,6 +131,7 @@ class StoreService(store_pb2_grpc.StoreServicer):
             kwargs["refresh_ttl"] = request.refresh_ttl
         fields = {"namespace": prefix, **kwargs}
         await self.access("search", fields, context)
+        self.rt.metrics.store_operations.labels(operation="search").inc()
         items = await self.rt.storage.store.asearch(fields.pop("namespace"), **fields)
         return codec.to_message(store_pb2.ItemList, {"items": [_item(i) for i in items]})
 
@@ -138,6 +142,7 @@ class StoreService(store_pb2_grpc.StoreServicer):
             raise InvalidArgument("max_depth: max_depth, limit and offset must be >= 0")
         fields: dict[str, Any] = {"namespace": _namespace("prefix", request.prefix, allow_empty=True)}
         await self.access("list_namespaces", fields, context)
+        self.rt.metrics.store_operations.labels(operation="list_namespaces").inc()
         namespaces = await self.rt.storage.store.alist_namespaces(
             prefix=tuple(fields["namespace"]) or None,
             suffix=tuple(request.suffix) or None,

@@ -204,6 +204,10 @@ class RunStore(Protocol):
         sets ``lease_owner``/``lease_expires_at`` and the thread busy. None when nothing is claimable."""
         ...
 
+    async def count_pending(self) -> int:
+        """Runs waiting for a worker (the queue depth)."""
+        ...
+
     async def next_available_at(self) -> datetime | None:
         """The earliest ``available_at`` among pending runs that are not yet available (after_seconds)."""
         ...

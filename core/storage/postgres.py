@@ -8,6 +8,7 @@ as worker liveness tokens.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import inspect
 import logging
@@ -169,6 +170,10 @@ class PostgresStorage(SqlStorage):
         self._worker_conn: psycopg.AsyncConnection[Any] | None = None
         self._worker_lock = asyncio.Lock()
         self._workers: set[str] = set()
+        self._ping_failed = False
+        self.on_connection_change: Any = None
+        """Called (no arguments) when the LISTEN connection is lost or made: the first sign of an outage
+        and of recovery (``core.health`` probes on it)."""
 
     async def setup(self) -> None:
         """Open the pool and apply versioned migrations, ours and LangGraph's (idempotent, concurrency-safe)."""
@@ -211,7 +216,9 @@ class PostgresStorage(SqlStorage):
             # Unlock explicitly: the server drops a closed session's locks only once it notices, and
             # dead_workers elsewhere should see these workers gone as soon as close() returns.
             try:
-                await self._worker_conn.execute("SELECT pg_advisory_unlock_all()")
+                # A connection the server dropped (an outage) holds no locks any more: nothing to undo.
+                with contextlib.suppress(psycopg.OperationalError):
+                    await self._worker_conn.execute("SELECT pg_advisory_unlock_all()")
             finally:
                 await self._worker_conn.close()
             self._worker_conn = None
@@ -252,13 +259,30 @@ class PostgresStorage(SqlStorage):
                     for channel in CHANNELS:
                         await conn.execute(f"LISTEN {channel}")
                     self._listening.set()
+                    self._connection_changed()
                     async for note in conn.notifies():
                         await self._dispatch(note.channel, note.payload)
             except psycopg.OperationalError:
                 if not self._listening.is_set():
                     raise
                 log.warning("lost the LISTEN connection; reconnecting", exc_info=True)
+                self._connection_changed()
                 await asyncio.sleep(_LISTEN_RETRY_SECONDS)
+
+    def _connection_changed(self) -> None:
+        if self.on_connection_change is not None:
+            self.on_connection_change()
+
+    async def ping(self) -> bool:
+        """True when the database answers a query."""
+        # After an outage the pool still holds connections to the old server: drop the broken ones before
+        # answering "up", so the first requests after recovery do not fail on them.
+        if self._ping_failed and self._db.pool is not None:
+            with contextlib.suppress(Exception):
+                await self._db.pool.check()
+        ok = await super().ping()
+        self._ping_failed = not ok
+        return ok
 
     async def _dispatch(self, channel: str, payload: str) -> None:
         for callback in list(self._callbacks):

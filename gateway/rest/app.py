@@ -8,13 +8,17 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import grpc
 import uvicorn
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from clients.grpc import PorticoClient
+from gateway import metrics as gateway_metrics
 from gateway.a2a import A2ASettings, PorticoRequestHandler, a2a_routes
 from gateway.mcp import McpGateway, McpSettings
 from gateway.rest import assistants, crons, run_streams, runs, store, threads, webhooks
@@ -23,6 +27,7 @@ from gateway.rest._routing import ApiRequest, ApiRoute, Router
 from gateway.rest.errors import EXCEPTION_HANDLERS
 from gateway.rest.openapi import DOCS_HTML, build_openapi
 from gateway.rest.settings import GatewaySettings
+from gateway.tracing import TraceMiddleware
 
 __all__ = ["API_ROUTES", "create_app", "serve_gateway"]
 
@@ -42,8 +47,10 @@ def _version(package: str) -> str | None:
     "GET", "/ok", response={"type": "object", "properties": {"ok": {"type": "boolean"}}}, errors=()
 )
 async def ok(req: ApiRequest) -> Response:
-    """Liveness: the gateway answers."""
-    return JSONResponse({"ok": True})
+    """Readiness: 200 while the core serves and its database answers, else 503 (it recovers by itself)."""
+    if await req.client.serving():
+        return JSONResponse({"ok": True})
+    return JSONResponse({"ok": False, "detail": "the core or its database is unreachable"}, status_code=503)
 
 
 @_system.route("GET", "/info", response={"type": "object", "additionalProperties": True}, errors=())
@@ -120,15 +127,28 @@ def create_app(
     async def docs(request: Request) -> Response:
         return HTMLResponse(DOCS_HTML)
 
+    async def metrics(request: Request) -> Response:
+        # The gateway's own metrics, then the core's: the gateway reaches storage only through the core.
+        text = gateway_metrics.render()
+        try:
+            text += await request.app.state.client.metrics.scrape()
+        except grpc.aio.AioRpcError as exc:
+            logger.warning("could not read the core's metrics", extra={"code": exc.code().name})
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
+
     routes = [
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
         Route("/docs", docs, methods=["GET"], include_in_schema=False),
+        Route("/metrics", metrics, methods=["GET"], include_in_schema=False),
         *(route.starlette_route() for route in API_ROUTES),
         *mcp.routes,
         *a2a_routes(PorticoRequestHandler(a2a_settings or A2ASettings())),
     ]
     app = Starlette(
-        routes=routes, exception_handlers={**EXCEPTION_HANDLERS, Exception: _unexpected}, lifespan=lifespan
+        routes=routes,
+        exception_handlers={**EXCEPTION_HANDLERS, Exception: _unexpected},
+        lifespan=lifespan,
+        middleware=[Middleware(TraceMiddleware)],
     )
     app.state.client = None if target is not None else client
     app.state.settings = settings

@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
+from gateway.metrics import ACTIVE_STREAMS
 from protos import codec
 
 __all__ = ["EventStream", "KeptAliveJSON", "encode_event", "HEARTBEAT"]
@@ -129,9 +130,14 @@ class EventStream:
             finally:
                 await _aclose(self.messages)
 
-        finished = await _run_until_disconnect(
-            pump(), receive, writer, HEARTBEAT, self.heartbeat_seconds, self.on_disconnect
-        )
+        active = ACTIVE_STREAMS.labels(protocol="rest")
+        active.inc()
+        try:
+            finished = await _run_until_disconnect(
+                pump(), receive, writer, HEARTBEAT, self.heartbeat_seconds, self.on_disconnect
+            )
+        finally:
+            active.dec()
         if finished:
             with contextlib.suppress(OSError):
                 await writer.write(b"", more=False)

@@ -26,6 +26,7 @@ import orjson
 
 from clients.grpc import PorticoClient
 from clients.webhooks import sign
+from gateway.metrics import WEBHOOK_DELIVERIES
 from gateway.webhooks.safety import Refused
 from gateway.webhooks.settings import WebhookSettings
 
@@ -98,6 +99,9 @@ class WebhookDispatcher:
         status_code, error, final = await self._attempt(delivery)
         delivered = status_code is not None and 200 <= status_code < 300
         retry = -1.0 if final or delivered else self.retry_delay(delivery["attempts"])
+        WEBHOOK_DELIVERIES.labels(
+            outcome="delivered" if delivered else "retry" if retry >= 0 else "failed"
+        ).inc()
         extra = {
             "delivery_id": delivery["delivery_id"],
             "run_id": delivery.get("run_id"),

@@ -214,3 +214,13 @@ async def test_database_refuses_a_second_running_run_on_a_thread(storage: Storag
                 "UPDATE portico_runs SET status = 'running' WHERE run_id = :r", {"r": second["run_id"]}
             )
     assert (await storage.runs.get(second["run_id"]))["status"] == "pending"
+
+
+async def test_count_pending_is_the_queue_depth(storage: Storage, new_run, now) -> None:
+    assert await storage.runs.count_pending() == 0
+    await new_run("t1")
+    await new_run("t1")
+    await new_run("t2", available_at=now + timedelta(minutes=5))  # a delayed run waits in the queue too
+    assert await storage.runs.count_pending() == 3
+    assert await storage.runs.claim("w1", lease_seconds=30, now=now) is not None
+    assert await storage.runs.count_pending() == 2

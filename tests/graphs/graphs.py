@@ -8,6 +8,7 @@ control timing without sleeping. ``steps`` appends a line per node execution to 
 from __future__ import annotations
 
 import asyncio
+import logging
 import operator
 import os
 from typing import Annotated, Any, TypedDict
@@ -131,6 +132,7 @@ parallel = (
 
 
 def _boom(state: Count) -> dict[str, Any]:
+    logging.getLogger("graphs").warning("the boom node is about to fail")  # graph code's logs carry run ids
     raise ValueError("boom: the node failed on purpose")
 
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from clients.webhooks import WebhookVerifier
+from gateway import metrics as gateway_metrics
 from gateway.webhooks import WebhookSettings
 from tests.webhooks.conftest import OLD_SECRET, SECRET, Receiver, eventually, hook_settings
 
@@ -116,8 +117,15 @@ async def test_500_follows_the_backoff_schedule_then_gives_up(deploy, receiver: 
     schedule = (0, 0.3, 0.6)
     _, client = await deploy(hook_settings(schedule=schedule))
     receiver.answers = [500, 503, 500, 200]  # three attempts in all: the 200 is never reached
+    before = {o: _deliveries_metric(o) for o in ("retry", "failed", "delivered")}
     run = await client.runs.wait(assistant_id="steps", input={}, webhook=receiver.url)
     delivery = await _final(client, run["run"]["run_id"], status="failed")
+    # /metrics counts each attempt by outcome: two retried, then given up.
+    assert {o: _deliveries_metric(o) - n for o, n in before.items()} == {
+        "retry": 2,
+        "failed": 1,
+        "delivered": 0,
+    }
     hits = receiver.hits
     assert len(hits) == 3 and len({h.headers["webhook-id"] for h in hits}) == 1
     gaps = [b.at - a.at for a, b in zip(hits, hits[1:], strict=False)]
@@ -125,6 +133,13 @@ async def test_500_follows_the_backoff_schedule_then_gives_up(deploy, receiver: 
     assert gaps[1] > gaps[0]
     assert [h["status_code"] for h in delivery["history"]] == [500, 503, 500]
     assert delivery["last_error"] == "HTTP 500" and delivery["attempts"] == 3
+
+
+def _deliveries_metric(outcome: str) -> float:
+    value = gateway_metrics.REGISTRY.get_sample_value(
+        "portico_webhook_deliveries_total", {"outcome": outcome}
+    )
+    return value or 0.0
 
 
 async def test_jitter_stays_within_its_bounds() -> None:

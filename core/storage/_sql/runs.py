@@ -232,6 +232,12 @@ class SqlRunStore:
             return ClaimedRun(run=run, epoch=run["lease_epoch"])
         return None
 
+    async def count_pending(self) -> int:
+        """Runs waiting for a worker (the queue depth)."""
+        async with self._db.read() as tx:
+            row = await tx.fetchone("SELECT COUNT(*) AS n FROM portico_runs WHERE status = 'pending'")
+        return int(row["n"]) if row else 0
+
     async def next_available_at(self) -> datetime | None:
         """The earliest ``available_at`` among pending runs that are not yet available (after_seconds)."""
         async with self._db.read() as tx:

@@ -183,20 +183,8 @@ class CronsService(crons_pb2_grpc.CronsServicer):
         self._check_run(cron)
         if reschedule:
             self._schedule_next(cron)
-        changes = {
-            k: cron[k]
-            for k in (
-                "schedule",
-                "timezone",
-                "payload",
-                "metadata",
-                "on_run_completed",
-                "end_time",
-                "enabled",
-                "next_run_date",
-            )
-        }
-        updated = await self.rt.storage.crons.update(cron["cron_id"], changes)
+        # The store writes the columns an update may change and ignores the rest of the record.
+        updated = await self.rt.storage.crons.update(cron["cron_id"], cron)
         if updated is None:
             raise NotFound(f"cron {request.cron_id} not found")
         await self.rt.wake_schedulers()

@@ -30,6 +30,7 @@ __all__ = [
     "JoinStreamQuery",
     "RunBatchItem",
     "RunCreate",
+    "RunFields",
     "RunListQuery",
     "StateQuery",
     "StoreDelete",
@@ -97,14 +98,10 @@ class Command(_Strict):
 # --- runs -------------------------------------------------------------------------------------------
 
 
-class RunCreate(_Strict):
-    """A run to create (thread-bound or stateless), with every field the LangGraph API defines."""
+class RunFields(_Strict):
+    """The fields of a run that a run request and a cron's payload share."""
 
-    assistant_id: str = Field(description="An assistant id, or a graph id (its default assistant).")
     input: Any = None
-    command: Command | None = None
-    checkpoint: CheckpointConfig | None = None
-    checkpoint_id: str | None = None
     checkpoint_during: bool | None = None
     metadata: JsonObject | None = None
     config: JsonObject | None = None
@@ -115,13 +112,22 @@ class RunCreate(_Strict):
     stream_mode: StreamMode | list[StreamMode] | None = None
     stream_subgraphs: bool | None = None
     stream_resumable: bool | None = None
+    durability: Durability | None = None
+
+
+class RunCreate(RunFields):
+    """A run to create (thread-bound or stateless), with every field the LangGraph API defines."""
+
+    assistant_id: str = Field(description="An assistant id, or a graph id (its default assistant).")
+    command: Command | None = None
+    checkpoint: CheckpointConfig | None = None
+    checkpoint_id: str | None = None
     on_disconnect: Literal["cancel", "continue"] | None = None
     on_completion: Literal["delete", "keep"] | None = None
     feedback_keys: list[str] | None = None
     multitask_strategy: MultitaskStrategy | None = None
     if_not_exists: Literal["create", "reject"] | None = None
     after_seconds: float | None = Field(default=None, ge=0, le=_YEAR_SECONDS)
-    durability: Durability | None = None
     strict_resume: bool | None = None
     langsmith_tracer: JsonObject | None = None
 

@@ -12,9 +12,10 @@ from starlette.responses import Response
 
 from gateway.rest._json import JSONResponse, no_content
 from gateway.rest._routing import ApiRequest, Router
-from gateway.rest.bodies import Durability, JsonObject, MultitaskStrategy, SortOrder, StreamMode
+from gateway.rest.bodies import JsonObject, MultitaskStrategy, RunFields, SortOrder
 from gateway.rest.errors import ApiError
 from gateway.rest.schemas import select
+from gateway.rest.streams import api_stream_modes, core_stream_modes
 
 __all__ = ["router"]
 
@@ -37,42 +38,15 @@ _CRON_FIELDS = (
     "enabled",
 )
 # Run fields a cron body may carry; they become the payload of every run it creates.
-_RUN_FIELDS = (
-    "input",
-    "metadata",
-    "config",
-    "context",
-    "webhook",
-    "interrupt_before",
-    "interrupt_after",
-    "stream_mode",
-    "stream_subgraphs",
-    "stream_resumable",
-    "durability",
-    "checkpoint_during",
-    "multitask_strategy",
-)
-# Agent Protocol stream mode names → the LangGraph modes the core runs.
-_CORE_MODES = {"messages-tuple": "messages"}
+# A cron's payload: the run fields it shares with a run request, and its multitask strategy.
+_RUN_FIELDS = (*RunFields.model_fields, "multitask_strategy")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class _CronRun(_Strict):
-    input: Any = None
-    metadata: JsonObject | None = None
-    config: JsonObject | None = None
-    context: JsonObject | None = None
-    webhook: str | None = None
-    interrupt_before: Literal["*"] | list[str] | None = None
-    interrupt_after: Literal["*"] | list[str] | None = None
-    stream_mode: StreamMode | list[StreamMode] | None = None
-    stream_subgraphs: bool | None = None
-    stream_resumable: bool | None = None
-    durability: Durability | None = None
-    checkpoint_during: bool | None = None
+class _CronRun(RunFields):
     timezone: str | None = Field(default=None, description="IANA time zone of the schedule (default UTC).")
     enabled: bool | None = None
 
@@ -137,10 +111,8 @@ def _payload(body: _CronRun) -> dict[str, Any]:
     """The run fields the body set, in the core's terms."""
     payload = {name: getattr(body, name) for name in _RUN_FIELDS if name in body.model_fields_set}
     payload = {k: v for k, v in payload.items() if v is not None}
-    modes = payload.get("stream_mode")
-    if modes is not None:
-        modes = [modes] if isinstance(modes, str) else modes
-        payload["stream_mode"] = [_CORE_MODES.get(m, m) for m in modes]
+    if payload.get("stream_mode") is not None:
+        payload["stream_mode"] = core_stream_modes(api_stream_modes(payload["stream_mode"]))
     return payload
 
 

@@ -3,16 +3,13 @@ SQLite and PostgreSQL, and official ``mcp`` clients of both protocol revisions p
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from mcp import Client
 
 from clients.grpc import PorticoClient
@@ -90,23 +87,8 @@ def connect(mcp_url: str, mode: str) -> Callable[..., Client]:
 
 
 @pytest.fixture
-def serve_gateway() -> Callable[[Any], contextlib.AbstractAsyncContextManager[str]]:
+def serve_gateway(
+    serve_app: Callable[[Any], contextlib.AbstractAsyncContextManager[str]],
+) -> Callable[[Any], contextlib.AbstractAsyncContextManager[str]]:
     """Serves another gateway app on a free port (a second replica), as ``async with serve_gateway(app) as url``."""
-    return _serve_app
-
-
-@contextlib.asynccontextmanager
-async def _serve_app(app: Any) -> AsyncIterator[str]:
-    # The socket is bound and listening first, so it accepts before uvicorn is up: no waiting.
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    return serve_app

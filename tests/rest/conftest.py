@@ -3,16 +3,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvicorn
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
@@ -59,29 +54,6 @@ async def deployment(rest_database_url: str) -> AsyncIterator[Deployment]:
 def server(deployment: Deployment) -> str:
     """The base URL of a running deployment's REST gateway."""
     return f"http://127.0.0.1:{deployment.http_port}"
-
-
-@pytest.fixture
-def serve_app() -> Callable[[Any], contextlib.AbstractAsyncContextManager[str]]:
-    """Serves an ASGI app on a free port, as ``async with serve_app(app) as url``."""
-    return _serve_app
-
-
-@contextlib.asynccontextmanager
-async def _serve_app(app: Any) -> AsyncIterator[str]:
-    # The socket is bound and listening first, so it accepts before uvicorn is up: no waiting.
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 @pytest.fixture

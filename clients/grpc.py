@@ -13,6 +13,7 @@ the one codec. gRPC errors surface as ``grpc.aio.AioRpcError`` with the core's s
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ from protos.portico.v1 import (
     assistants_pb2_grpc,
     crons_pb2_grpc,
     metrics_pb2_grpc,
+    operators_pb2_grpc,
     runs_pb2_grpc,
     store_pb2_grpc,
     threads_pb2_grpc,
@@ -37,6 +39,9 @@ from protos.portico.v1 import (
 )
 from protos.portico.v1 import (
     metrics_pb2 as mpb,
+)
+from protos.portico.v1 import (
+    operators_pb2 as opb,
 )
 from protos.portico.v1 import (
     runs_pb2 as rpb,
@@ -51,9 +56,13 @@ from protos.portico.v1 import (
     webhooks_pb2 as wpb,
 )
 
-__all__ = ["PorticoClient"]
+__all__ = ["PorticoClient", "call_metadata"]
 
 Metadata = Sequence[tuple[str, str]]
+
+call_metadata: contextvars.ContextVar[Metadata] = contextvars.ContextVar("portico_call_metadata", default=())
+"""Metadata added to every call made in this context: the gateway sets the caller's signed identity here
+once per request, so every core call the request makes carries it."""
 
 
 class _Resource:
@@ -65,7 +74,7 @@ class _Resource:
         self, method: str, request_cls: type, fields: dict[str, Any], *, timeout: float | None = None
     ) -> Any:
         request = codec.to_message(request_cls, fields)
-        metadata = self._metadata
+        metadata = (*(self._metadata or ()), *call_metadata.get())
         trace: dict[str, str] = {}
         propagate.inject(
             trace
@@ -227,7 +236,7 @@ class Runs(_Resource):
                 "stream_mode": list(stream_mode),
             },
         )
-        call = self._stub.Stream(request, metadata=self._metadata)
+        call = self._stub.Stream(request, metadata=(*(self._metadata or ()), *call_metadata.get()))
         try:
             async for event in call:
                 yield codec.from_message(event)
@@ -309,6 +318,22 @@ class Metrics(_Resource):
         return (await self._call("Scrape", mpb.ScrapeMetricsRequest, {}, timeout=5.0))["text"]
 
 
+class Operators(_Resource):
+    async def create_key(self, *, name: str, role: str) -> dict[str, Any]:
+        """A new operator key: ``{"key": {...}, "secret": "pko_…"}`` (the secret is shown only here)."""
+        return await self._call("CreateKey", opb.CreateKeyRequest, {"name": name, "role": role})
+
+    async def list_keys(self) -> list[dict[str, Any]]:
+        return (await self._call("ListKeys", opb.ListKeysRequest, {})).get("keys", [])
+
+    async def revoke_key(self, key_id: str) -> None:
+        await self._call("RevokeKey", opb.RevokeKeyRequest, {"key_id": key_id})
+
+    async def whoami(self) -> dict[str, Any]:
+        """Who the core takes the caller for (identity, kind, role, tenant, permissions)."""
+        return await self._call("WhoAmI", opb.WhoAmIRequest, {})
+
+
 class PorticoClient:
     """The core's API over one gRPC channel."""
 
@@ -321,6 +346,7 @@ class PorticoClient:
         self.crons = Crons(crons_pb2_grpc.CronsStub(channel), metadata)
         self.webhooks = Webhooks(webhooks_pb2_grpc.WebhooksStub(channel), metadata)
         self.metrics = Metrics(metrics_pb2_grpc.MetricsStub(channel), metadata)
+        self.operators = Operators(operators_pb2_grpc.OperatorsStub(channel), metadata)
 
     @classmethod
     def connect(cls, target: str, *, metadata: Metadata | None = None) -> PorticoClient:

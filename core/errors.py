@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from auth.errors import PermissionDenied, Unauthenticated
+
 __all__ = [
     "Conflict",
     "CoreError",
@@ -9,7 +11,9 @@ __all__ = [
     "InvalidArgument",
     "LeaseLost",
     "NotFound",
+    "PermissionDenied",
     "ThreadBusy",
+    "Unauthenticated",
 ]
 
 

@@ -34,8 +34,19 @@ def default_assistant_id(graph_id: str) -> str:
 
 
 class CoreRuntime:
-    def __init__(self, settings: Settings, storage: Storage, registry: Any) -> None:
+    def __init__(self, settings: Settings, storage: Storage, registry: Any, *, auth: Any = None) -> None:
+        from auth.edge import CoreEdge
+        from auth.keys import OperatorKeys
+        from auth.setup import AuthSetup
+
         self.settings = settings
+        self.auth: AuthSetup = auth or AuthSetup()
+        self.authz = self.auth.authorizer()
+        """Decides every operation for ``auth.identity.current()`` (open mode: everything is allowed)."""
+        self.operator_keys = OperatorKeys(storage.operator_keys)
+        self.edge = CoreEdge(
+            secret=self.auth.secret, authenticator=self.auth.authenticator(), keys=self.operator_keys
+        )
         self.storage = storage
         self.registry = registry
         self.notifier = Notifier()

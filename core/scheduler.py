@@ -101,6 +101,7 @@ class CronScheduler:
                     run_id=run_id,
                     fresh_thread_id=None if cron.get("thread_id") else thread_id,
                     thread_metadata={"cron_id": cron["cron_id"]},
+                    authorize=False,  # authorized when the cron was made; it runs as its user
                 )
                 self.rt.metrics.cron_firings.inc()
             except Conflict:

@@ -16,6 +16,7 @@ from core.services import (
     AssistantsService,
     CronsService,
     MetricsService,
+    OperatorsService,
     RunsService,
     StoreService,
     ThreadsService,
@@ -28,6 +29,8 @@ from protos.portico.v1 import (
     crons_pb2_grpc,
     metrics_pb2,
     metrics_pb2_grpc,
+    operators_pb2,
+    operators_pb2_grpc,
     runs_pb2,
     runs_pb2_grpc,
     store_pb2,
@@ -50,6 +53,7 @@ SERVICE_NAMES = [
     crons_pb2.DESCRIPTOR.services_by_name["Crons"].full_name,
     webhooks_pb2.DESCRIPTOR.services_by_name["Webhooks"].full_name,
     metrics_pb2.DESCRIPTOR.services_by_name["Metrics"].full_name,
+    operators_pb2.DESCRIPTOR.services_by_name["Operators"].full_name,
 ]
 _OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -85,6 +89,7 @@ class CoreServer:
         crons_pb2_grpc.add_CronsServicer_to_server(CronsService(runtime), self.server)
         webhooks_pb2_grpc.add_WebhooksServicer_to_server(WebhooksService(runtime), self.server)
         metrics_pb2_grpc.add_MetricsServicer_to_server(MetricsService(runtime), self.server)
+        operators_pb2_grpc.add_OperatorsServicer_to_server(OperatorsService(runtime), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         # Services the composition root adds on the same port (A2A's gRPC binding); the core knows none of them.
         for add_service in extra_services:

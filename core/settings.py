@@ -35,6 +35,8 @@ class Settings:
     """How often the database is probed for gRPC health (PostgreSQL's LISTEN connection reports loss sooner)."""
     cron_scheduler: bool = True
     """Run the cron scheduler in this process (any number of processes may; each firing happens once)."""
+    require_auth: bool = False
+    """Refuse to start without an auth module (``--require-auth``)."""
     graph_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -57,5 +59,7 @@ class Settings:
                 "no",
                 "off",
             )
+        if env.get("PORTICO_REQUIRE_AUTH"):
+            values["require_auth"] = env["PORTICO_REQUIRE_AUTH"].strip().lower() in ("1", "true", "yes", "on")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -30,6 +30,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         lease_seconds=getattr(args, "lease_seconds", None),
         sweep_seconds=getattr(args, "sweep_seconds", None),
         heartbeat_seconds=getattr(args, "heartbeat_seconds", None),
+        require_auth=True if getattr(args, "require_auth", False) else None,
     )
 
 
@@ -51,6 +52,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lease-seconds", type=float, help=argparse.SUPPRESS)
     p.add_argument("--heartbeat-seconds", type=float, help=argparse.SUPPRESS)
     p.add_argument("--sweep-seconds", type=float, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--require-auth", action="store_true", help="refuse to start without an auth module (auth.path)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +74,19 @@ def _parser() -> argparse.ArgumentParser:
     gateway.add_argument("--core", required=True, help="host:port of the core's gRPC endpoint")
     gateway.add_argument("--host", default="127.0.0.1")
     gateway.add_argument("--port", type=int, default=8123)
+    gateway.add_argument("--config", help="the project's portico.toml / langgraph.json (for its auth module)")
+    gateway.add_argument("--require-auth", action="store_true", help="refuse to start without auth")
+    keys = sub.add_parser(
+        "keys", help="operator API keys: create, list, revoke (roles admin/developer/viewer)"
+    )
+    keys.add_argument("--database", help="SQLite file path or postgresql:// URL (env PORTICO_DATABASE_URL)")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key; it is printed once and never shown again")
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "developer", "viewer"])
+    keys_sub.add_parser("list", help="list keys (never their secrets)")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("key_id")
     bridge = sub.add_parser(
         "mcp-stdio", help="an MCP server on stdio forwarding to a gateway's /mcp (Claude Desktop)"
     )
@@ -100,6 +117,34 @@ def _mcp_stdio(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _keys(args: argparse.Namespace) -> int:
+    from auth.errors import AuthFailure
+    from auth.keys import OperatorKeys
+    from core.storage import open_storage
+
+    storage = open_storage(Settings.from_env(database_url=args.database).database_url)
+    await storage.setup()
+    keys = OperatorKeys(storage.operator_keys)
+    try:
+        if args.keys_command == "create":
+            record, key = await keys.create(args.name, args.role)
+            print(f"created operator key {record['key_id']} ({record['role']}): {key}")
+            print("store it now: it is not shown again (send it as the x-api-key header)", file=sys.stderr)
+        elif args.keys_command == "list":
+            for record in await keys.list():
+                state = f"revoked {record['revoked_at']}" if record.get("revoked_at") else "active"
+                print(f"{record['key_id']}  {record['role']:<9}  {record['name']}  {state}")
+        else:
+            await keys.revoke(args.key_id)
+            print(f"revoked {args.key_id}")
+    except AuthFailure as exc:
+        print(f"portico keys: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await storage.close()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     configure_logging(
@@ -110,8 +155,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _mcp_stdio(args)
     from portico import serve
 
+    if args.command == "keys":
+        return asyncio.run(_keys(args))
     if args.command == "gateway":
-        asyncio.run(serve.run_gateway(args.core, host=args.host, port=args.port))
+        asyncio.run(
+            serve.run_gateway(
+                args.core,
+                host=args.host,
+                port=args.port,
+                config_path=args.config,
+                require_auth=args.require_auth or os.environ.get("PORTICO_REQUIRE_AUTH", "") in ("1", "true"),
+            )
+        )
         return 0
     settings = _settings(args)
     split = args.command in ("core", "worker")

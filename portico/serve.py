@@ -10,6 +10,8 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from auth.setup import AuthSetup
+from auth.signing import secret_from_env
 from core.graphs import GraphRegistry, load_project
 from core.runtime import CoreRuntime
 from core.server import CoreServer
@@ -22,11 +24,13 @@ __all__ = ["Deployment", "run_core", "run_gateway", "run_worker"]
 log = logging.getLogger("portico")
 
 
-def _project(settings: Settings) -> tuple[Any, Any]:
-    """The project's graph registry and the storage, its store built from the project's ``[store]``."""
+def _project(settings: Settings) -> tuple[Any, Any, AuthSetup]:
+    """The project's graph registry, the storage (its store from ``[store]``) and its auth (``[auth]``)."""
     project = load_project(settings.config_path)
     store = parse_store_config(project.store, project.root, str(project.config_path))
-    return GraphRegistry(project), open_storage(settings.database_url, store=store)
+    auth = AuthSetup.from_config(project.auth, project.root)
+    auth.announce(require=settings.require_auth)
+    return GraphRegistry(project), open_storage(settings.database_url, store=store), auth
 
 
 class Deployment:
@@ -59,8 +63,9 @@ class Deployment:
         from clients.grpc import PorticoClient
         from gateway.a2a import A2ASettings, PorticoRequestHandler, add_a2a_services
 
-        registry, storage = _project(self.settings)
-        runtime = CoreRuntime(self.settings, storage, registry)
+        registry, storage, auth = _project(self.settings)
+        self.auth = auth
+        runtime = CoreRuntime(self.settings, storage, registry, auth=auth)
         graph_ids = list(registry.graph_ids())
         # A2A's gRPC binding shares the core's port; its handler reaches the core over a client channel.
         self._a2a = PorticoRequestHandler(
@@ -73,7 +78,7 @@ class Deployment:
             extra_services=[lambda server: add_a2a_services(self._a2a, server)],
         )
         await self.core.start(workers=self.workers)
-        self.dispatcher = _start_dispatcher(self.core.target, self.webhook_settings)
+        self.dispatcher = _start_dispatcher(self.core.target, self.webhook_settings, auth)
         self._a2a.client = PorticoClient.connect(self.core.target)
         self._a2a.settings = A2ASettings.from_env(
             default_assistant=self._a2a.settings.default_assistant, grpc_port=self.core.port
@@ -85,7 +90,7 @@ class Deployment:
         )
         if self.http_port is not None:
             self._http, self._http_task = await _start_gateway(
-                self.core.target, self.host, self.http_port, a2a=self._a2a.settings
+                self.core.target, self.host, self.http_port, a2a=self._a2a.settings, auth=auth
             )
             self.http_port = (
                 self._http.servers[0].sockets[0].getsockname()[1] if self._http.servers else self.http_port
@@ -113,9 +118,10 @@ class Deployment:
             await self._a2a.client.close()
 
 
-def _start_dispatcher(core_target: str, settings: Any = None) -> Any:
+def _start_dispatcher(core_target: str, settings: Any = None, auth: AuthSetup | None = None) -> Any:
     """The webhook dispatcher on its own client channel to the core, unless the settings turn it off."""
     from clients.grpc import PorticoClient
+    from gateway.auth import gateway_metadata
     from gateway.webhooks import WebhookDispatcher, WebhookSettings
 
     settings = settings or WebhookSettings.from_env()
@@ -123,7 +129,8 @@ def _start_dispatcher(core_target: str, settings: Any = None) -> Any:
         return None
     if not settings.secrets:
         log.warning("PORTICO_WEBHOOK_SECRETS is not set: webhooks go out unsigned")
-    dispatcher = WebhookDispatcher(PorticoClient.connect(core_target), settings)
+    metadata = gateway_metadata(auth.secret) if auth is not None and auth.secret else None
+    dispatcher = WebhookDispatcher(PorticoClient.connect(core_target, metadata=metadata), settings)
     dispatcher.start()
     return dispatcher
 
@@ -134,7 +141,7 @@ async def _stop_dispatcher(dispatcher: Any) -> None:
 
 
 async def _start_gateway(
-    core_target: str, host: str, port: int, *, a2a: Any = None
+    core_target: str, host: str, port: int, *, a2a: Any = None, auth: AuthSetup | None = None
 ) -> tuple[Any, asyncio.Task[None]]:
     import uvicorn
 
@@ -144,7 +151,9 @@ async def _start_gateway(
 
     if a2a is None:  # the gateway alone: A2A's gRPC binding is on the core's port
         a2a = A2ASettings.from_env(grpc_port=int(core_target.rsplit(":", 1)[1]))
-    app = create_app(core_target, mcp_settings=McpSettings.from_env(bind_host=host), a2a_settings=a2a)
+    app = create_app(
+        core_target, mcp_settings=McpSettings.from_env(bind_host=host), a2a_settings=a2a, auth=auth
+    )
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=5
     )
@@ -187,10 +196,19 @@ async def run_core(
         await deployment.stop()
 
 
-async def run_gateway(core_target: str, *, host: str, port: int) -> None:
-    """The REST gateway alone, in front of a core at ``core_target``."""
-    server, task = await _start_gateway(core_target, host, port)
-    dispatcher = _start_dispatcher(core_target)
+async def run_gateway(
+    core_target: str, *, host: str, port: int, config_path: str | None = None, require_auth: bool = False
+) -> None:
+    """The REST gateway alone, in front of a core at ``core_target`` (auth from the project's config)."""
+    auth = None
+    if config_path is not None:
+        project = load_project(config_path)
+        auth = AuthSetup.from_config(project.auth, project.root)
+        if auth.enabled and secret_from_env() is None:
+            raise SystemExit("portico gateway: auth needs PORTICO_AUTH_SECRET, shared with the core")
+    (auth or AuthSetup()).announce(require=require_auth)
+    server, task = await _start_gateway(core_target, host, port, auth=auth)
+    dispatcher = _start_dispatcher(core_target, auth=auth)
     print(f"portico gateway: http://{host}:{port} → core {core_target}", flush=True)
     try:
         await _until_signal()
@@ -204,8 +222,8 @@ async def run_gateway(core_target: str, *, host: str, port: int) -> None:
 
 async def run_worker(settings: Settings) -> None:
     """Workers alone: claim and execute runs from the shared PostgreSQL queue until SIGTERM."""
-    registry, storage = _project(settings)
-    runtime = CoreRuntime(settings, storage, registry)
+    registry, storage, auth = _project(settings)
+    runtime = CoreRuntime(settings, storage, registry, auth=auth)
     await runtime.start(workers=True)
     assert runtime.pool is not None
     print(f"portico worker {runtime.pool.worker_id}: {settings.workers} slots", flush=True)

@@ -3,6 +3,7 @@
 from core.services.assistants import AssistantsService
 from core.services.crons import CronsService
 from core.services.metrics import MetricsService
+from core.services.operators import OperatorsService
 from core.services.runs import RunsService
 from core.services.store import StoreService
 from core.services.threads import ThreadsService
@@ -12,6 +13,7 @@ __all__ = [
     "AssistantsService",
     "CronsService",
     "MetricsService",
+    "OperatorsService",
     "RunsService",
     "StoreService",
     "ThreadsService",

@@ -12,7 +12,17 @@ import grpc
 from langgraph.errors import InvalidUpdateError
 from langgraph.store.base import InvalidNamespaceError
 
-from core.errors import Conflict, CoreError, InvalidArgument, NotFound, ThreadBusy
+from auth import errors as auth_errors
+from auth.identity import use
+from core.errors import (
+    Conflict,
+    CoreError,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ThreadBusy,
+    Unauthenticated,
+)
 
 __all__ = ["STATUS_OF", "translate_errors"]
 
@@ -22,6 +32,10 @@ log = logging.getLogger(__name__)
 STATUS_OF: list[tuple[type[BaseException], grpc.StatusCode]] = [
     (ThreadBusy, grpc.StatusCode.FAILED_PRECONDITION),
     (NotFound, grpc.StatusCode.NOT_FOUND),
+    (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+    (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
+    (auth_errors.NotFound, grpc.StatusCode.NOT_FOUND),
+    (auth_errors.InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
     (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
     # LangGraph's own verdicts on a caller's input: a state update naming no node, a reserved namespace.
     (InvalidUpdateError, grpc.StatusCode.INVALID_ARGUMENT),
@@ -48,15 +62,21 @@ async def _abort(context: grpc.aio.ServicerContext, exc: Exception) -> None:
     await context.abort(code, str(exc))
 
 
+async def _identify(servicer: Any, context: grpc.aio.ServicerContext) -> None:
+    """Make the verified caller ``auth.identity.current()`` for the rest of this RPC (its own task)."""
+    use(await servicer.rt.edge.identify(context.invocation_metadata()))
+
+
 def _wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.isasyncgenfunction(fn):
 
         @functools.wraps(fn)
         async def gen(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
             try:
+                await _identify(self, context)
                 async for item in fn(self, request, context):
                     yield item
-            except CoreError as exc:
+            except (CoreError, auth_errors.AuthFailure) as exc:
                 await _abort(context, exc)
 
         return gen
@@ -64,8 +84,9 @@ def _wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     async def unary(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
+            await _identify(self, context)
             return await fn(self, request, context)
-        except CoreError as exc:
+        except (CoreError, auth_errors.AuthFailure) as exc:
             await _abort(context, exc)
         except grpc.aio.AbortError:
             raise

@@ -11,6 +11,7 @@ from core import graphs
 from core.errors import InvalidArgument, NotFound
 from core.ids import new_id, utcnow
 from core.runtime import CoreRuntime
+from core.services._auth import authorized_assistant
 from core.services._errors import translate_errors
 from core.services._validate import choice, object_field
 from protos import codec
@@ -33,8 +34,10 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
                 f"graph_id: unknown graph {graph_id!r}; this deployment serves {sorted(self.rt.registry.graph_ids())}"
             )
 
-    async def _assistant(self, assistant_id: str) -> dict[str, Any]:
-        return await self.rt.resolve_assistant(assistant_id)
+    async def _assistant(
+        self, assistant_id: str, action: str = "read", value: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return await authorized_assistant(self.rt, assistant_id, action, value)
 
     async def Create(
         self, request: apb.CreateAssistantRequest, context: grpc.aio.ServicerContext
@@ -55,6 +58,9 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
             "created_at": now,
             "updated_at": now,
         }
+        value = {k: record[k] for k in ("assistant_id", "graph_id", "config", "context", "metadata", "name")}
+        await self.rt.authz.check("assistants", "create", {**value, "if_exists": if_exists})
+        record["metadata"] = value["metadata"]  # as a handler stamped it
         return codec.to_message(
             apb.Assistant, await self.rt.storage.assistants.create(record, if_exists=if_exists)
         )
@@ -76,6 +82,11 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
             value = object_field(name, getattr(request, name))
             if value is not None:
                 changes[name] = value
+        check = {"assistant_id": request.assistant_id, **changes}
+        check.setdefault("metadata", {})
+        await self._assistant(request.assistant_id, "update", check)
+        if check["metadata"] or "metadata" in changes:
+            changes["metadata"] = check["metadata"]
         updated = await self.rt.storage.assistants.update(request.assistant_id, changes)
         if updated is None:
             raise NotFound(f"assistant {request.assistant_id} not found")
@@ -84,6 +95,7 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
     async def Delete(
         self, request: apb.GetAssistantRequest, context: grpc.aio.ServicerContext
     ) -> common_pb2.Empty:
+        await self._assistant(request.assistant_id, "delete")
         if not await self.rt.storage.assistants.delete(request.assistant_id):
             raise NotFound(f"assistant {request.assistant_id} not found")
         return common_pb2.Empty()
@@ -100,8 +112,10 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
     ) -> apb.AssistantList:
         if request.limit < 0 or request.offset < 0:
             raise InvalidArgument("limit: limit and offset must be >= 0")
+        filters = self._filters(request)
         found = await self.rt.storage.assistants.search(
-            **self._filters(request),
+            **filters,
+            auth=await self._search_filter(request, filters),
             limit=request.limit or 10,
             offset=request.offset,
             sort_by=choice("sort_by", request.sort_by, SORT, "created_at"),
@@ -112,9 +126,14 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
     async def Count(
         self, request: apb.SearchAssistantsRequest, context: grpc.aio.ServicerContext
     ) -> common_pb2.CountResponse:
-        return common_pb2.CountResponse(
-            count=await self.rt.storage.assistants.count(**self._filters(request))
-        )
+        filters = self._filters(request)
+        auth = await self._search_filter(request, filters)
+        return common_pb2.CountResponse(count=await self.rt.storage.assistants.count(**filters, auth=auth))
+
+    async def _search_filter(self, request: Any, filters: dict[str, Any]) -> dict[str, Any] | None:
+        value = {**filters, "limit": request.limit, "offset": request.offset}
+        value["metadata"] = dict(filters["metadata"] or {})  # a handler's copy: it may stamp, not filter
+        return await self.rt.authz.check("assistants", "search", value)
 
     async def ListVersions(
         self, request: apb.ListAssistantVersionsRequest, context: grpc.aio.ServicerContext
@@ -131,6 +150,9 @@ class AssistantsService(assistants_pb2_grpc.AssistantsServicer):
     async def SetLatestVersion(
         self, request: apb.SetLatestVersionRequest, context: grpc.aio.ServicerContext
     ) -> apb.Assistant:
+        await self._assistant(
+            request.assistant_id, "update", {"assistant_id": request.assistant_id, "version": request.version}
+        )
         updated = await self.rt.storage.assistants.set_latest(request.assistant_id, request.version)
         if updated is None:
             raise NotFound(f"assistant {request.assistant_id} has no version {request.version}")

@@ -12,10 +12,17 @@ from typing import Any
 
 import grpc
 
+from auth.identity import current
 from core.errors import InvalidArgument, NotFound
 from core.ids import new_id
 from core.runtime import CoreRuntime
 from core.schedule import next_fire_after, validate_schedule, zone
+from core.services._auth import (
+    AUTH_CONFIG_KEYS,
+    authorized_thread,
+    matches,
+    run_identity_config,
+)
 from core.services._errors import translate_errors
 from core.services._validate import choice, object_field
 from core.services.runs import run_kwargs
@@ -119,8 +126,8 @@ class CronsService(crons_pb2_grpc.CronsServicer):
         schedule = validate_schedule(request.schedule)
         zone(request.timezone)
         assistant = await self.rt.resolve_assistant(request.assistant_id)
-        if request.thread_id and await self.rt.storage.threads.get(request.thread_id) is None:
-            raise NotFound(f"thread {request.thread_id} not found")
+        if request.thread_id:
+            await authorized_thread(self.rt, request.thread_id)
         on_completed = choice("on_run_completed", request.on_run_completed, {"delete", "keep"}, "delete")
         cron: dict[str, Any] = {
             "cron_id": new_id(),
@@ -134,17 +141,42 @@ class CronsService(crons_pb2_grpc.CronsServicer):
             "enabled": request.enabled if request.HasField("enabled") else True,
         }
         cron["payload"] = self._payload(request.payload)
+        ident = current()
+        cron["user_id"] = ident.identity if ident.kind == "user" else None
+        value = {
+            "payload": cron["payload"],
+            "schedule": schedule,
+            "cron_id": cron["cron_id"],
+            "thread_id": cron["thread_id"],
+            "user_id": cron["user_id"],
+            "end_time": cron["end_time"],
+            "metadata": cron["metadata"],
+        }
+        await self.rt.authz.check("crons", "create", value)
+        cron["metadata"] = value["metadata"]
+        # Its firings run as the cron's maker, whoever is calling when they happen (nobody).
+        cron["payload"]["config"] = run_identity_config(cron["payload"].get("config"))
         self._check_run(cron)
         self._schedule_next(cron)
         created = await self.rt.storage.crons.create(cron)
         await self.rt.wake_schedulers()
         return _message(created)
 
-    async def _get(self, cron_id: str) -> dict[str, Any]:
+    async def _get(self, cron_id: str, action: str = "read") -> dict[str, Any]:
+        """The cron, when ``crons.<action>`` allows the caller; an end user reaches only their own."""
+        doc = await self.rt.authz.check("crons", action, {"cron_id": cron_id})
         cron = await self.rt.storage.crons.get(cron_id)
-        if cron is None:
+        if cron is None or not matches(cron.get("metadata"), doc) or not self._owns(cron):
             raise NotFound(f"cron {cron_id} not found")
         return cron
+
+    def _owns(self, cron: dict[str, Any]) -> bool:
+        ident = current()
+        return not self.rt.authz.enabled or ident.kind != "user" or cron.get("user_id") == ident.identity
+
+    def _user_scope(self) -> str | None:
+        ident = current()
+        return ident.identity if self.rt.authz.enabled and ident.kind == "user" else None
 
     async def Get(
         self, request: crons_pb2.GetCronRequest, context: grpc.aio.ServicerContext
@@ -154,7 +186,7 @@ class CronsService(crons_pb2_grpc.CronsServicer):
     async def Update(
         self, request: crons_pb2.UpdateCronRequest, context: grpc.aio.ServicerContext
     ) -> crons_pb2.Cron:
-        cron = await self._get(request.cron_id)
+        cron = await self._get(request.cron_id, "update")
         reschedule = False
         if request.HasField("schedule"):
             cron["schedule"] = validate_schedule(request.schedule)
@@ -176,7 +208,20 @@ class CronsService(crons_pb2_grpc.CronsServicer):
                 "on_run_completed", request.on_run_completed, {"delete", "keep"}, "delete"
             )
         if request.payload:
-            cron["payload"] = {**cron["payload"], **self._payload(request.payload)}
+            payload = self._payload(request.payload)
+            if "config" in payload:  # the cron keeps acting for its maker, whoever updates it
+                kept = {
+                    k: v
+                    for k, v in ((cron["payload"].get("config") or {}).get("configurable") or {}).items()
+                    if k in AUTH_CONFIG_KEYS
+                }
+                config = dict(payload["config"] or {})
+                configurable = {
+                    k: v for k, v in (config.get("configurable") or {}).items() if k not in AUTH_CONFIG_KEYS
+                }
+                config["configurable"] = {**configurable, **kept}
+                payload["config"] = config
+            cron["payload"] = {**cron["payload"], **payload}
         metadata = object_field("metadata", request.metadata)
         if metadata:
             cron["metadata"] = {**cron["metadata"], **metadata}
@@ -193,6 +238,7 @@ class CronsService(crons_pb2_grpc.CronsServicer):
     async def Delete(
         self, request: crons_pb2.GetCronRequest, context: grpc.aio.ServicerContext
     ) -> common_pb2.Empty:
+        await self._get(request.cron_id, "delete")
         if not await self.rt.storage.crons.delete(request.cron_id):
             raise NotFound(f"cron {request.cron_id} not found")
         return common_pb2.Empty()
@@ -224,6 +270,7 @@ class CronsService(crons_pb2_grpc.CronsServicer):
             raise InvalidArgument("limit, offset: must be >= 0")
         crons = await self.rt.storage.crons.search(
             **filters,
+            **await self._search_scope(request, filters),
             limit=request.limit or 10,
             offset=request.offset,
             sort_by=choice("sort_by", request.sort_by, _SORTABLE, "created_at"),
@@ -236,4 +283,10 @@ class CronsService(crons_pb2_grpc.CronsServicer):
     ) -> common_pb2.CountResponse:
         filters = self._filters(request)
         await self._assistant_filter(filters)
-        return common_pb2.CountResponse(count=await self.rt.storage.crons.count(**filters))
+        scope = await self._search_scope(request, filters)
+        return common_pb2.CountResponse(count=await self.rt.storage.crons.count(**filters, **scope))
+
+    async def _search_scope(self, request: Any, filters: dict[str, Any]) -> dict[str, Any]:
+        value = {**filters, "limit": request.limit, "offset": request.offset}
+        value["metadata"] = dict(filters["metadata"] or {})  # a handler's copy: it may stamp, not filter
+        return {"auth": await self.rt.authz.check("crons", "search", value), "user_id": self._user_scope()}

@@ -13,6 +13,7 @@ from core import tracing
 from core.errors import Conflict, InvalidArgument, NotFound
 from core.ids import new_id, utcnow
 from core.runtime import CoreRuntime
+from core.services._auth import authorized_thread, matches, run_identity_config
 from core.services._errors import translate_errors
 from core.services._validate import choice, json_field, object_field
 from core.storage.base import TERMINAL_RUN_STATUSES
@@ -90,12 +91,16 @@ async def create_run(
     fresh_thread_id: str | None = None,
     thread_metadata: dict[str, Any] | None = None,
     trace: dict[str, str] | None = None,
+    authorize: bool = True,
 ) -> dict[str, Any]:
     """Create a run as ``Create`` does (crons come this way too, so their runs are ordinary runs).
 
     ``run_id`` and ``fresh_thread_id`` (a stateless run's new thread) replace generated ids, so a caller
     retrying the same creation gets ``Conflict`` instead of a second run; ``thread_metadata`` is added to
     a thread the run creates; ``trace`` (W3C headers) is the trace the run's span continues.
+
+    ``authorize`` (False only for crons, authorized when they were made and carrying their user's
+    identity in their payload) runs ``threads.create_run`` for the caller and makes the run act for them.
     """
     if not request.assistant_id:
         raise InvalidArgument("assistant_id: required")
@@ -105,6 +110,29 @@ async def create_run(
     strategy = choice("multitask_strategy", request.multitask_strategy, MULTITASK, "enqueue")
     if_not_exists = choice("if_not_exists", request.if_not_exists, {"reject", "create"}, "reject")
     metadata = object_field("metadata", request.metadata) or {}
+    stamped: dict[str, Any] = {}
+    if authorize:
+        value = {
+            "thread_id": request.thread_id or None,
+            "assistant_id": request.assistant_id,
+            "run_id": run_id,
+            "status": "pending",
+            "metadata": metadata,
+            "prevent_insert_if_inflight": strategy == "reject",
+            "multitask_strategy": strategy,
+            "if_not_exists": if_not_exists,
+            "after_seconds": request.after_seconds,
+            "kwargs": kwargs,
+        }
+        doc = await rt.authz.check("threads", "create_run", value)
+        metadata = value["metadata"]
+        if rt.authz.enabled:  # a thread the run creates carries what the handler stamped, so it is theirs
+            stamped = dict(metadata)
+        if request.thread_id:
+            thread = await rt.storage.threads.get(request.thread_id)
+            if thread is not None and not matches(thread.get("metadata"), doc):
+                raise NotFound(f"thread {request.thread_id} not found")
+        kwargs["config"] = run_identity_config(kwargs["config"])
     assistant = await rt.resolve_assistant(request.assistant_id)
     thread_id = request.thread_id
     if not thread_id:
@@ -125,6 +153,7 @@ async def create_run(
         "available_at": now if request.after_seconds <= 0 else now + timedelta(seconds=request.after_seconds),
     }
     new_thread_metadata = {
+        **stamped,
         **(thread_metadata or {}),
         "graph_id": assistant["graph_id"],
         "assistant_id": assistant["assistant_id"],
@@ -156,10 +185,18 @@ class RunsService(runs_pb2_grpc.RunsServicer):
             run = await create_run(self.rt, request, trace=tracing.carrier())
         return codec.to_message(runs_pb2.Run, run)
 
-    async def _get(self, run_id: str, thread_id: str = "") -> dict[str, Any]:
+    async def _get(self, run_id: str, thread_id: str = "", action: str = "read") -> dict[str, Any]:
+        """The run, when the caller may ``threads.<action>`` its thread (runs are authorized by thread)."""
         run = await self.rt.storage.runs.get(run_id)
         if run is None or (thread_id and run["thread_id"] != thread_id):
             raise NotFound(f"run {run_id} not found")
+        try:
+            value = {"thread_id": run["thread_id"], "run_id": run_id}
+            if action == "update":
+                value["action"] = None
+            await authorized_thread(self.rt, run["thread_id"], action, value)
+        except NotFound:
+            raise NotFound(f"run {run_id} not found") from None
         return run
 
     async def Get(self, request: runs_pb2.GetRunRequest, context: grpc.aio.ServicerContext) -> runs_pb2.Run:
@@ -168,8 +205,7 @@ class RunsService(runs_pb2_grpc.RunsServicer):
     async def List(
         self, request: runs_pb2.ListRunsRequest, context: grpc.aio.ServicerContext
     ) -> runs_pb2.RunList:
-        if await self.rt.storage.threads.get(request.thread_id) is None:
-            raise NotFound(f"thread {request.thread_id} not found")
+        await authorized_thread(self.rt, request.thread_id)
         runs = await self.rt.storage.runs.list(
             request.thread_id, limit=request.limit or 10, offset=request.offset, status=request.status or None
         )
@@ -179,7 +215,7 @@ class RunsService(runs_pb2_grpc.RunsServicer):
         self, request: runs_pb2.CancelRunRequest, context: grpc.aio.ServicerContext
     ) -> runs_pb2.Run:
         action = choice("action", request.action, {"interrupt", "rollback"}, "interrupt")
-        run = await self._get(request.run_id, request.thread_id)
+        run = await self._get(request.run_id, request.thread_id, "update")
         updated = await self.rt.storage.runs.request_cancel(run["run_id"], action)
         if run["status"] == "running":
             await self.rt.request_stop(run["run_id"], action)
@@ -202,10 +238,11 @@ class RunsService(runs_pb2_grpc.RunsServicer):
             if not request.thread_id:
                 raise InvalidArgument("thread_id: give run_ids or a thread_id")
             wanted = ("pending", "running") if status in ("", "all") else (status,)
+            await authorized_thread(self.rt, request.thread_id, "update")
             runs = await self.rt.storage.runs.list(request.thread_id, limit=10_000)
             ids = [r["run_id"] for r in runs if r["status"] in wanted]
         for run_id in ids:
-            run = await self._get(run_id, request.thread_id)
+            run = await self._get(run_id, request.thread_id, "update")
             await self.rt.storage.runs.request_cancel(run_id, action)
             await self.rt.request_stop(run_id, action)
             await self.rt.events.published(run["thread_id"])
@@ -215,7 +252,7 @@ class RunsService(runs_pb2_grpc.RunsServicer):
     async def Delete(
         self, request: runs_pb2.GetRunRequest, context: grpc.aio.ServicerContext
     ) -> common_pb2.Empty:
-        run = await self._get(request.run_id, request.thread_id)
+        run = await self._get(request.run_id, request.thread_id, "delete")
         if run["status"] not in TERMINAL_RUN_STATUSES:
             raise Conflict(f"run {run['run_id']} is {run['status']}; cancel it before deleting")
         await self.rt.storage.runs.delete(run["run_id"])
@@ -236,8 +273,7 @@ class RunsService(runs_pb2_grpc.RunsServicer):
         if request.run_id:
             await self._get(request.run_id, request.thread_id)
         elif request.thread_id:
-            if await self.rt.storage.threads.get(request.thread_id) is None:
-                raise NotFound(f"thread {request.thread_id} not found")
+            await authorized_thread(self.rt, request.thread_id)
         else:
             raise InvalidArgument("run_id: give a run_id or a thread_id")
         modes = set(request.stream_mode)

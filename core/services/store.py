@@ -10,7 +10,7 @@ from core.errors import InvalidArgument, NotFound
 from core.runtime import CoreRuntime
 from core.services._errors import translate_errors
 from core.services._validate import filter_field, json_field, object_field
-from core.store import ALLOW_ALL, StoreAccess
+from core.store import StoreAccess
 from protos import codec
 from protos.portico.v1 import common_pb2, store_pb2, store_pb2_grpc
 
@@ -65,7 +65,14 @@ class StoreService(store_pb2_grpc.StoreServicer):
         self.rt = rt
         # The auth layer's store handlers plug in here (as ``runtime.store_access`` or this argument);
         # without one, every caller reaches every namespace.
-        self.access: StoreAccess = access or getattr(rt, "store_access", None) or ALLOW_ALL
+        self.access: StoreAccess = access or getattr(rt, "store_access", None) or self._authorize
+
+    async def _authorize(self, action: str, fields: dict[str, Any], context: Any) -> None:
+        """``@auth.on.store`` handlers: they may rewrite ``namespace`` (scope it to the user) or refuse."""
+        await self.rt.authz.check("store", action, fields)
+        namespace = fields.get("namespace")
+        if namespace is not None:
+            fields["namespace"] = tuple(str(label) for label in namespace)
 
     async def Put(
         self, request: store_pb2.PutItemRequest, context: grpc.aio.ServicerContext

@@ -10,6 +10,7 @@ from core.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from core.executor import interrupts_of
 from core.ids import new_id
 from core.runtime import CoreRuntime
+from core.services._auth import authorized_thread, matches
 from core.services._errors import translate_errors
 from core.services._validate import choice, filter_field, object_field
 from core.state import snapshot_to_dict
@@ -34,11 +35,10 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
     def __init__(self, rt: CoreRuntime) -> None:
         self.rt = rt
 
-    async def _thread(self, thread_id: str) -> dict[str, Any]:
-        thread = await self.rt.storage.threads.get(thread_id)
-        if thread is None:
-            raise NotFound(f"thread {thread_id} not found")
-        return thread
+    async def _thread(
+        self, thread_id: str, action: str = "read", value: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return await authorized_thread(self.rt, thread_id, action, value)
 
     async def _graph(self, thread: dict[str, Any], config: dict[str, Any]) -> Any:
         """The graph that owns a thread's checkpoints."""
@@ -76,10 +76,17 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
         self, request: threads_pb2.CreateThreadRequest, context: grpc.aio.ServicerContext
     ) -> threads_pb2.Thread:
         if_exists = choice("if_exists", request.if_exists, {"raise", "do_nothing"}, "raise")
-        metadata = object_field("metadata", request.metadata) or {}
+        value = {
+            "thread_id": request.thread_id or new_id(),
+            "metadata": object_field("metadata", request.metadata) or {},
+            "if_exists": if_exists,
+        }
+        doc = await self.rt.authz.check("threads", "create", value)  # a handler may stamp metadata
         thread = await self.rt.storage.threads.create(
-            request.thread_id or new_id(), metadata=metadata, if_exists=if_exists
+            str(value["thread_id"]), metadata=value["metadata"], if_exists=if_exists
         )
+        if not matches(thread.get("metadata"), doc):  # do_nothing on someone else's thread
+            raise Conflict(f"thread {value['thread_id']} already exists")
         return codec.to_message(threads_pb2.Thread, thread)
 
     async def Get(
@@ -91,7 +98,9 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
         self, request: threads_pb2.UpdateThreadRequest, context: grpc.aio.ServicerContext
     ) -> threads_pb2.Thread:
         metadata = object_field("metadata", request.metadata) or {}
-        thread = await self.rt.storage.threads.update(request.thread_id, metadata=metadata)
+        value = {"thread_id": request.thread_id, "metadata": metadata}
+        await self._thread(request.thread_id, "update", value)
+        thread = await self.rt.storage.threads.update(request.thread_id, metadata=value["metadata"])
         if thread is None:
             raise NotFound(f"thread {request.thread_id} not found")
         return codec.to_message(threads_pb2.Thread, thread)
@@ -99,7 +108,7 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
     async def Delete(
         self, request: threads_pb2.GetThreadRequest, context: grpc.aio.ServicerContext
     ) -> common_pb2.Empty:
-        thread = await self._thread(request.thread_id)
+        thread = await self._thread(request.thread_id, "delete")
         for run in await self.rt.storage.runs.list(thread["thread_id"], limit=10_000):
             if run["status"] in ("pending", "running"):
                 await self.rt.storage.runs.request_cancel(run["run_id"], "interrupt")
@@ -119,14 +128,26 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
             "status": status,
         }
 
+    async def _search_filter(self, request: Any, filters: dict[str, Any]) -> dict[str, Any] | None:
+        value = {
+            **filters,
+            "limit": request.limit,
+            "offset": request.offset,
+            "ids": list(request.ids) or None,
+        }
+        value["metadata"] = dict(filters["metadata"] or {})  # a handler's copy: it may stamp, not filter
+        return await self.rt.authz.check("threads", "search", value)
+
     async def Search(
         self, request: threads_pb2.SearchThreadsRequest, context: grpc.aio.ServicerContext
     ) -> threads_pb2.ThreadList:
         sort_by, sort_order = _sort(request)
         if request.limit < 0 or request.offset < 0:
             raise InvalidArgument("limit: limit and offset must be >= 0")
+        filters = self._filters(request)
         threads = await self.rt.storage.threads.search(
-            **self._filters(request),
+            **filters,
+            auth=await self._search_filter(request, filters),
             ids=list(request.ids) or None,
             limit=request.limit or 10,
             offset=request.offset,
@@ -138,7 +159,9 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
     async def Count(
         self, request: threads_pb2.SearchThreadsRequest, context: grpc.aio.ServicerContext
     ) -> common_pb2.CountResponse:
-        return common_pb2.CountResponse(count=await self.rt.storage.threads.count(**self._filters(request)))
+        filters = self._filters(request)
+        auth = await self._search_filter(request, filters)
+        return common_pb2.CountResponse(count=await self.rt.storage.threads.count(**filters, auth=auth))
 
     async def Copy(
         self, request: threads_pb2.CopyThreadRequest, context: grpc.aio.ServicerContext
@@ -147,7 +170,9 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
         metadata = dict(source.get("metadata") or {})
         if source.get("values") is not None:
             metadata.setdefault("graph_id", await self._graph_id(source))
-        target = await self.rt.storage.threads.create(new_id(), metadata=metadata)
+        value = {"thread_id": new_id(), "metadata": metadata, "if_exists": "raise"}
+        await self.rt.authz.check("threads", "create", value)  # the copy is a new thread of the caller's
+        target = await self.rt.storage.threads.create(str(value["thread_id"]), metadata=value["metadata"])
         await self.rt.storage.checkpoints.copy_thread(source["thread_id"], target["thread_id"])
         await self.rt.storage.threads.set_state(
             target["thread_id"],
@@ -174,7 +199,7 @@ class ThreadsService(threads_pb2_grpc.ThreadsServicer):
     async def UpdateState(
         self, request: threads_pb2.UpdateStateRequest, context: grpc.aio.ServicerContext
     ) -> threads_pb2.UpdateStateResponse:
-        thread = await self._thread(request.thread_id)
+        thread = await self._thread(request.thread_id, "update")
         if thread["status"] == "busy":
             raise Conflict(f"thread {thread['thread_id']} is busy: a run is in progress")
         config = self._config(thread["thread_id"], object_field("checkpoint", request.checkpoint))

@@ -16,6 +16,7 @@ import grpc
 from core.errors import InvalidArgument, NotFound
 from core.ids import new_id, utcnow
 from core.runtime import DELIVERIES_KEY, CoreRuntime
+from core.services._auth import authorized_thread
 from core.services._errors import translate_errors
 from core.services._validate import choice, json_field, object_field
 from core.services.runs import webhook_url
@@ -36,9 +37,23 @@ class WebhooksService(webhooks_pb2_grpc.WebhooksServicer):
     def __init__(self, rt: CoreRuntime) -> None:
         self.rt = rt
 
+    async def _authorize(self, run_id: str, thread_id: str) -> None:
+        """A user reaches the deliveries of threads they may read; the rest is the gateway's."""
+        if thread_id:
+            await authorized_thread(self.rt, thread_id)
+        if run_id:
+            run = await self.rt.storage.runs.get(run_id)
+            if run is not None:
+                await authorized_thread(self.rt, run["thread_id"])
+            elif self.rt.authz.enabled and not thread_id:
+                self.rt.authz.require_internal("deliveries of an unknown run")
+        if not run_id and not thread_id:
+            self.rt.authz.require_internal("deliveries of no run")
+
     async def Claim(
         self, request: webhooks_pb2.ClaimDeliveriesRequest, context: grpc.aio.ServicerContext
     ) -> webhooks_pb2.WebhookDeliveryList:
+        self.rt.authz.require_internal("claiming deliveries")
         if not request.owner:
             raise InvalidArgument("owner: required")
         if request.limit < 0 or request.lease_seconds < 0 or request.wait_seconds < 0:
@@ -68,6 +83,7 @@ class WebhooksService(webhooks_pb2_grpc.WebhooksServicer):
     async def Report(
         self, request: webhooks_pb2.ReportDeliveryRequest, context: grpc.aio.ServicerContext
     ) -> webhooks_pb2.WebhookDelivery:
+        self.rt.authz.require_internal("reporting deliveries")
         if not request.delivery_id:
             raise InvalidArgument("delivery_id: required")
         try:
@@ -100,6 +116,7 @@ class WebhooksService(webhooks_pb2_grpc.WebhooksServicer):
     async def Enqueue(
         self, request: webhooks_pb2.EnqueueDeliveryRequest, context: grpc.aio.ServicerContext
     ) -> webhooks_pb2.WebhookDelivery:
+        await self._authorize(request.run_id, request.thread_id)
         url = webhook_url(request.url, "url")
         if url is None:
             raise InvalidArgument("url: required")
@@ -123,6 +140,7 @@ class WebhooksService(webhooks_pb2_grpc.WebhooksServicer):
     async def List(
         self, request: webhooks_pb2.ListDeliveriesRequest, context: grpc.aio.ServicerContext
     ) -> webhooks_pb2.WebhookDeliveryList:
+        await self._authorize(request.run_id, request.thread_id)
         records = await self.rt.storage.deliveries.list(
             run_id=request.run_id or None, thread_id=request.thread_id or None, limit=request.limit or 100
         )

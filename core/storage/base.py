@@ -422,6 +422,7 @@ class Storage(Protocol):
     events: EventStore
     deliveries: DeliveryStore
     crons: CronStore
+    operator_keys: Any  # core.storage._sql.keys.SqlOperatorKeyStore
     checkpoints: CheckpointAdmin
     checkpointer: Any  # langgraph BaseCheckpointSaver (async)
     store: Any  # langgraph BaseStore (async)

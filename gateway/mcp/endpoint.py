@@ -33,7 +33,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from clients.grpc import PorticoClient
+from clients.grpc import PorticoClient, call_metadata
+from gateway.auth import SCOPE_KEY
 from gateway.mcp.calls import ToolCalls
 from gateway.mcp.catalog import Catalog
 from gateway.mcp.errors import protocol_error
@@ -97,6 +98,25 @@ class _Server(Server[Any]):
         )
 
 
+def _as_caller(handler: Callable[[Any, Any], Awaitable[Any]]) -> Callable[[Any, Any], Awaitable[Any]]:
+    """Run an MCP handler with its HTTP request's identity on every core call it makes.
+
+    A session's handlers run in the session's own tasks, not in the request's context, so the identity
+    the auth middleware left in the request's scope is attached here, per request, and taken off after.
+    """
+
+    async def call(ctx: Any, params: Any) -> Any:
+        request = getattr(ctx, "request", None)
+        metadata = request.scope.get(SCOPE_KEY) if request is not None else None
+        token = call_metadata.set(metadata or ())
+        try:
+            return await handler(ctx, params)
+        finally:
+            call_metadata.reset(token)
+
+    return call
+
+
 class McpGateway:
     """The MCP endpoint: an ASGI app for ``/mcp`` plus what it needs running (``running``)."""
 
@@ -105,6 +125,8 @@ class McpGateway:
     ) -> None:
         self.settings = settings or McpSettings()
         self._authenticate = authenticate
+        self.internal_metadata: tuple[tuple[str, str], ...] = ()
+        """Metadata of the gateway's own calls (``gateway.auth.gateway_metadata``), set by the app."""
         self._client: Callable[[], PorticoClient] | None = None
         self._manager: StreamableHTTPSessionManager | None = None
         self._catalog = Catalog()
@@ -124,11 +146,11 @@ class McpGateway:
                 "tools/list": CacheHint(ttl_ms=0, scope="private"),
                 "resources/list": CacheHint(ttl_ms=0, scope="private"),
             },
-            on_list_tools=self._list_tools,
-            on_call_tool=calls,
-            on_list_resources=resources.list,
-            on_list_resource_templates=resources.templates,
-            on_read_resource=resources.read,
+            on_list_tools=_as_caller(self._list_tools),
+            on_call_tool=_as_caller(calls),
+            on_list_resources=_as_caller(resources.list),
+            on_list_resource_templates=_as_caller(resources.templates),
+            on_read_resource=_as_caller(resources.read),
         )
 
     @property
@@ -198,6 +220,7 @@ class McpGateway:
         The core has no change feed for assistants, so this compares them every ``list_changed_seconds``,
         and only while some stateful session has listed tools.
         """
+        call_metadata.set(self.internal_metadata)  # this task's calls are the gateway's own
         while True:
             await anyio.sleep(self.settings.list_changed_seconds)
             if not self._sessions or self._client is None:

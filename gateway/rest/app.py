@@ -17,9 +17,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from auth.setup import AuthSetup
 from clients.grpc import PorticoClient
 from gateway import metrics as gateway_metrics
 from gateway.a2a import A2ASettings, PorticoRequestHandler, a2a_routes
+from gateway.auth import AuthMiddleware, gateway_metadata
 from gateway.mcp import McpGateway, McpSettings
 from gateway.rest import assistants, crons, run_streams, runs, store, threads, webhooks
 from gateway.rest._json import JSONResponse
@@ -95,14 +97,18 @@ def create_app(
     settings: GatewaySettings | None = None,
     mcp_settings: McpSettings | None = None,
     a2a_settings: A2ASettings | None = None,
+    auth: AuthSetup | None = None,
 ) -> Starlette:
     """The Agent Protocol REST API over ``client`` (the core's gRPC API).
 
     ``client`` may be a core address ("host:port"): the app then opens its own channel at start-up and
     closes it at shutdown (run it with lifespan on). MCP is served at ``/mcp`` with ``mcp_settings``.
+    ``auth`` (the project's) authenticates every request; None: the open local mode.
     """
     settings = settings or GatewaySettings()
     mcp = McpGateway(mcp_settings)
+    if auth is not None and auth.enabled and auth.secret:
+        mcp.internal_metadata = gateway_metadata(auth.secret)
     spec: dict[str, Any] = {}
     target = client if isinstance(client, str) else None
 
@@ -148,7 +154,14 @@ def create_app(
         routes=routes,
         exception_handlers={**EXCEPTION_HANDLERS, Exception: _unexpected},
         lifespan=lifespan,
-        middleware=[Middleware(TraceMiddleware)],
+        middleware=[
+            Middleware(TraceMiddleware),
+            Middleware(
+                AuthMiddleware,
+                authenticator=auth.authenticator() if auth is not None else None,
+                secret=(auth.secret if auth is not None else None) or b"",
+            ),
+        ],
     )
     app.state.client = None if target is not None else client
     app.state.settings = settings

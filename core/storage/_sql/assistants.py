@@ -133,7 +133,12 @@ class SqlAssistantStore:
             )
 
     def _where(
-        self, params: dict[str, Any], graph_id: str | None, name: str | None, metadata: dict[str, Any] | None
+        self,
+        params: dict[str, Any],
+        graph_id: str | None,
+        name: str | None,
+        metadata: dict[str, Any] | None,
+        auth: dict[str, Any] | None = None,
     ) -> str:
         clauses = ["1 = 1"]
         if graph_id is not None:
@@ -147,6 +152,9 @@ class SqlAssistantStore:
         if metadata:
             params["metadata"] = json_text(metadata)
             clauses.append(self._db.dialect.contains.format(column="metadata", param=":metadata"))
+        if auth is not None:  # the auth handler's filter, applied alongside (never merged with) the caller's
+            params["auth_metadata"] = json_text(auth)
+            clauses.append(self._db.dialect.contains.format(column="metadata", param=":auth_metadata"))
         return " AND ".join(clauses)
 
     async def search(
@@ -159,10 +167,11 @@ class SqlAssistantStore:
         offset: int = 0,
         sort_by: str = "created_at",
         sort_order: str = "desc",
+        auth: dict[str, Any] | None = None,
     ) -> list[AssistantRecord]:
         """``metadata`` is a containment filter (every key equal); ``name`` a case-insensitive substring."""
         params: dict[str, Any] = {"limit": limit, "offset": offset}
-        where = self._where(params, graph_id, name, metadata)
+        where = self._where(params, graph_id, name, metadata, auth)
         order = order_by(sort_by, sort_order, _SORTABLE, "assistant_id")
         async with self._db.read() as tx:
             rows = await tx.fetchall(
@@ -171,11 +180,16 @@ class SqlAssistantStore:
         return [decode(r, self._db.dialect) for r in rows]
 
     async def count(
-        self, *, graph_id: str | None = None, name: str | None = None, metadata: dict[str, Any] | None = None
+        self,
+        *,
+        graph_id: str | None = None,
+        name: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        auth: dict[str, Any] | None = None,
     ) -> int:
         """How many assistants ``search`` would find without paging."""
         params: dict[str, Any] = {}
-        where = self._where(params, graph_id, name, metadata)
+        where = self._where(params, graph_id, name, metadata, auth)
         async with self._db.read() as tx:
             row = await tx.fetchone(f"SELECT COUNT(*) AS n FROM portico_assistants WHERE {where}", params)
         return int(row["n"]) if row else 0

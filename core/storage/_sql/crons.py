@@ -115,6 +115,8 @@ class SqlCronStore:
         thread_id: str | None,
         enabled: bool | None,
         metadata: dict[str, Any] | None,
+        auth: dict[str, Any] | None = None,
+        user_id: str | None = None,
     ) -> str:
         where = ["1 = 1"]
         if assistant_id:
@@ -129,6 +131,12 @@ class SqlCronStore:
         if metadata:
             where.append(self._db.dialect.contains.format(column="metadata", param=":metadata"))
             params["metadata"] = json_text(metadata)
+        if user_id is not None:  # an end user sees only their own crons
+            where.append("user_id = :user_id")
+            params["user_id"] = user_id
+        if auth is not None:  # the auth handler's filter, applied alongside the caller's
+            where.append(self._db.dialect.contains.format(column="metadata", param=":auth_metadata"))
+            params["auth_metadata"] = json_text(auth)
         return " AND ".join(where)
 
     async def search(
@@ -142,10 +150,18 @@ class SqlCronStore:
         offset: int = 0,
         sort_by: str = "created_at",
         sort_order: str = "desc",
+        auth: dict[str, Any] | None = None,
+        user_id: str | None = None,
     ) -> list[CronRecord]:
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         where = self._where(
-            params, assistant_id=assistant_id, thread_id=thread_id, enabled=enabled, metadata=metadata
+            params,
+            assistant_id=assistant_id,
+            thread_id=thread_id,
+            enabled=enabled,
+            metadata=metadata,
+            auth=auth,
+            user_id=user_id,
         )
         order = order_by(sort_by, sort_order, _SORTABLE, "cron_id")
         async with self._db.read() as tx:
@@ -161,10 +177,18 @@ class SqlCronStore:
         thread_id: str | None = None,
         enabled: bool | None = None,
         metadata: dict[str, Any] | None = None,
+        auth: dict[str, Any] | None = None,
+        user_id: str | None = None,
     ) -> int:
         params: dict[str, Any] = {}
         where = self._where(
-            params, assistant_id=assistant_id, thread_id=thread_id, enabled=enabled, metadata=metadata
+            params,
+            assistant_id=assistant_id,
+            thread_id=thread_id,
+            enabled=enabled,
+            metadata=metadata,
+            auth=auth,
+            user_id=user_id,
         )
         async with self._db.read() as tx:
             row = await tx.fetchone(f"SELECT COUNT(*) AS n FROM portico_crons WHERE {where}", params)

@@ -152,6 +152,17 @@ MIGRATIONS: Sequence[Sequence[str]] = [
             PRIMARY KEY (cron_id, scheduled_time)
         )""",
     ],
+    # 3: operator API keys (only a hash of the secret is kept).
+    [
+        """CREATE TABLE portico_operator_keys (
+            key_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            secret_hash TEXT NOT NULL,
+            created_at {ts} NOT NULL,
+            revoked_at {ts}
+        )""",
+    ],
 ]
 
 _VERSION_TABLE = """CREATE TABLE IF NOT EXISTS portico_schema_version (

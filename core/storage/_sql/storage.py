@@ -11,6 +11,7 @@ from core.storage._sql.crons import SqlCronStore
 from core.storage._sql.db import Database
 from core.storage._sql.deliveries import SqlDeliveryStore
 from core.storage._sql.events import SqlEventStore
+from core.storage._sql.keys import SqlOperatorKeyStore
 from core.storage._sql.runs import SqlRunStore
 from core.storage._sql.threads import SqlThreadStore
 from core.storage.base import (
@@ -39,6 +40,7 @@ class SqlStorage:
         self.events: EventStore = SqlEventStore(db, clock)
         self.deliveries: DeliveryStore = SqlDeliveryStore(db, clock)
         self.crons: CronStore = SqlCronStore(db, clock)
+        self.operator_keys = SqlOperatorKeyStore(db, clock)
         self.checkpoints: CheckpointAdmin = SqlCheckpointAdmin(db, lambda: self.checkpointer)
 
     async def ping(self) -> bool:

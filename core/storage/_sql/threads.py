@@ -170,6 +170,7 @@ class SqlThreadStore:
         values: dict[str, Any] | None,
         status: str | None,
         ids: Sequence[str] | None = None,
+        auth: dict[str, Any] | None = None,
     ) -> str:
         contains = self._db.dialect.contains
         clauses = ["1 = 1"]
@@ -184,6 +185,9 @@ class SqlThreadStore:
             clauses.append("status = :status")
         if ids is not None:
             clauses.append(f"thread_id IN ({in_list('id', list(ids), params)})" if ids else "1 = 0")
+        if auth is not None:  # the auth handler's filter, applied alongside (never merged with) the caller's
+            params["auth_metadata"] = json_text(auth)
+            clauses.append(self._db.dialect.contains.format(column="metadata", param=":auth_metadata"))
         return " AND ".join(clauses)
 
     async def search(
@@ -197,10 +201,11 @@ class SqlThreadStore:
         offset: int = 0,
         sort_by: str = "created_at",
         sort_order: str = "desc",
+        auth: dict[str, Any] | None = None,
     ) -> list[ThreadRecord]:
         """Threads matching every filter (``metadata`` and ``values`` are containment filters)."""
         params: dict[str, Any] = {"limit": limit, "offset": offset}
-        where = self._where(params, metadata, values, status, ids)
+        where = self._where(params, metadata, values, status, ids, auth)
         order = order_by(sort_by, sort_order, _SORTABLE, "thread_id")
         async with self._db.read() as tx:
             rows = await tx.fetchall(
@@ -214,10 +219,11 @@ class SqlThreadStore:
         metadata: dict[str, Any] | None = None,
         values: dict[str, Any] | None = None,
         status: str | None = None,
+        auth: dict[str, Any] | None = None,
     ) -> int:
         """How many threads ``search`` would find without paging."""
         params: dict[str, Any] = {}
-        where = self._where(params, metadata, values, status)
+        where = self._where(params, metadata, values, status, auth=auth)
         async with self._db.read() as tx:
             row = await tx.fetchone(f"SELECT COUNT(*) AS n FROM portico_threads WHERE {where}", params)
         return int(row["n"]) if row else 0

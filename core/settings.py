@@ -35,6 +35,9 @@ class Settings:
     """How often the database is probed for gRPC health (PostgreSQL's LISTEN connection reports loss sooner)."""
     cron_scheduler: bool = True
     """Run the cron scheduler in this process (any number of processes may; each firing happens once)."""
+    record_content: bool = False
+    """Put message contents (run and node inputs and outputs, prompts, completions, tool arguments and
+    results) on trace spans; from ``[telemetry] record_content`` (see ``portico/tracing.py``)."""
     graph_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -1,13 +1,18 @@
-"""``python -m bench [core|rest|store] [options]``: run a benchmark suite (default: core)."""
+"""``python -m bench [core|rest|store|tracing] [options]``: run a benchmark suite (default: core)."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 
-from bench import core_bench, rest_bench, store_bench
+from bench import core_bench, rest_bench, store_bench, tracing_bench
 
-SUITES = {"core": core_bench.main, "rest": rest_bench.main, "store": store_bench.main}
+SUITES = {
+    "core": core_bench.main,
+    "rest": rest_bench.main,
+    "store": store_bench.main,
+    "tracing": tracing_bench.main,
+}
 
 
 def main() -> None:

@@ -47,8 +47,20 @@ def _free_port() -> int:
 class Server:
     """``portico serve`` in a subprocess: gRPC on ``port``, and the REST gateway on ``http_port`` if given."""
 
-    def __init__(self, database: str, port: int, workers: int = 16, http_port: int | None = None) -> None:
+    def __init__(
+        self,
+        database: str,
+        port: int,
+        workers: int = 16,
+        http_port: int | None = None,
+        *,
+        module: str = "portico",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.database, self.port, self.workers, self.http_port = database, port, workers, http_port
+        self.module = module
+        """The ``python -m`` entry point: ``portico``, or a launcher that configures the process first."""
+        self.env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
 
     async def start(self) -> float:
@@ -57,7 +69,7 @@ class Server:
         cmd = [
             sys.executable,
             "-m",
-            "portico",
+            self.module,
             "serve",
             *http,
             "--config",
@@ -71,7 +83,7 @@ class Server:
             "--sweep-seconds",
             "0.5",
         ]
-        env = {**os.environ, "PORTICO_LOG_LEVEL": "WARNING"}
+        env = {**os.environ, "PORTICO_LOG_LEVEL": "WARNING", **self.env}
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{self.port}") as ch:
             await health_pb2_grpc.HealthStub(ch).Check(

@@ -75,6 +75,14 @@ async def _floor(database: str, n: int, concurrency: int) -> dict[str, float]:
     return out
 
 
+async def sequential_run(sdk: Any) -> float:
+    """One sample of the sequential workload: create a thread, run ``steps`` on it and wait; seconds."""
+    t0 = time.perf_counter()
+    thread = await sdk.threads.create()
+    await sdk.runs.wait(thread["thread_id"], "steps", input={"n": 0})
+    return time.perf_counter() - t0
+
+
 async def _start_gateway(core_port: int, http_port: int) -> subprocess.Popen[bytes]:
     """``portico gateway`` in its own process, in front of the core at ``core_port``; ready when /ok answers."""
     cmd = [
@@ -111,12 +119,7 @@ async def _portico(database: str, n: int, concurrency: int, *, split: bool = Fal
         for _ in range(10):  # warm-up: imports, connections, first checkpoints
             await sdk.runs.wait(None, "steps", input={"n": 0})
 
-        lat = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            thread = await sdk.threads.create()
-            await sdk.runs.wait(thread["thread_id"], "steps", input={"n": 0})
-            lat.append(time.perf_counter() - t0)
+        lat = [await sequential_run(sdk) for _ in range(n)]
         out["seq_p50"], out["seq_p99"] = _pct(lat, 50), _pct(lat, 99)
 
         async def one() -> None:

@@ -1,8 +1,11 @@
-"""Structured logs: every line logged inside a run carries its run_id, thread_id and assistant_id.
+"""Structured logs: every line logged inside a run carries its run_id, thread_id and assistant_id, and every
+line logged inside a traced request or run its OpenTelemetry trace_id and span_id.
 
-The ids live in a context variable set by the worker around each run, so graph code (nodes, tools, model
-callbacks) logging through ``logging`` gets them too; asyncio tasks and LangGraph's executor threads copy
-the context. Output is readable by default (``message key=value …``) or one JSON object per line. Fields
+The ids live in context variables (the run's set by the worker around each run, the trace's by
+OpenTelemetry), so graph code (nodes, tools, model callbacks) logging through ``logging`` gets them too;
+asyncio tasks and LangGraph's executor threads copy the context. The trace ids come from the current span's
+context, which is valid whenever a caller sent a ``traceparent`` or an SDK is configured: a line can be
+found from its trace, even when the spans themselves go nowhere. Output is readable by default (``message key=value …``) or one JSON object per line. Fields
 whose names look like credentials are replaced by ``[redacted]``: tokens and secrets never reach a log.
 """
 
@@ -16,6 +19,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+from opentelemetry import trace
 
 __all__ = ["JsonFormatter", "ReadableFormatter", "RunContextFilter", "configure_logging", "run_context"]
 
@@ -36,12 +41,17 @@ def run_context(run_id: str, thread_id: str, assistant_id: str) -> Iterator[None
 
 
 class RunContextFilter(logging.Filter):
-    """Adds the current run's ids to a record (explicit ``extra=`` values win)."""
+    """Adds the current run's ids and the current trace_id/span_id (W3C hex) to a record (explicit ``extra=``
+    values win)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         for key, value in (_RUN.get() or {}).items():
             if not hasattr(record, key):
                 setattr(record, key, value)
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid and not hasattr(record, "trace_id"):
+            record.trace_id = f"{span.trace_id:032x}"
+            record.span_id = f"{span.span_id:016x}"
         return True
 
 
@@ -81,7 +91,7 @@ class ReadableFormatter(logging.Formatter):
 
 
 def configure_logging(fmt: str = "text", level: str | int = "INFO") -> logging.Handler:
-    """Log to stderr in ``fmt`` ("text" or "json") with run ids on every line; returns the handler."""
+    """Log to stderr in ``fmt`` ("text" or "json") with run and trace ids on every line; returns the handler."""
     handler = logging.StreamHandler()
     handler.addFilter(RunContextFilter())
     handler.setFormatter(JsonFormatter() if fmt.strip().lower() == "json" else ReadableFormatter())

@@ -10,12 +10,17 @@ own metrics (streams, webhooks) out of the core's answer.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = ["CoreMetrics"]
 
 # Seconds: agent runs range from a model call to many minutes.
 _RUN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
+# Seconds: an idle worker claims a run within milliseconds; a saturated pool makes runs wait for minutes.
+_WAIT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800)
 
 
 class CoreMetrics:
@@ -41,6 +46,14 @@ class CoreMetrics:
             buckets=_RUN_BUCKETS,
             registry=r,
         )
+        self.queue_wait = Histogram(
+            "portico_queue_wait_seconds",
+            "Time from a run becoming claimable (created, or its after_seconds delay over) to a worker of "
+            "this process claiming it; first attempts only (a retry's wait is recovery, not queueing).",
+            ["assistant_id"],
+            buckets=_WAIT_BUCKETS,
+            registry=r,
+        )
         self.queue_depth = Gauge(
             "portico_queue_depth", "Runs waiting for a worker (pending), read at scrape time.", registry=r
         )
@@ -55,6 +68,13 @@ class CoreMetrics:
             ["operation"],
             registry=r,
         )
+
+    def observe_claim(self, run: dict[str, Any], now: datetime) -> None:
+        """Record how long ``run`` (just claimed at ``now``) waited in the queue."""
+        if int(run.get("attempt") or 0) != 1 or run.get("available_at") is None:
+            return
+        waited = max(0.0, (now - run["available_at"]).total_seconds())
+        self.queue_wait.labels(assistant_id=run["assistant_id"]).observe(waited)
 
     def render(self) -> str:
         return generate_latest(self.registry).decode()

@@ -37,6 +37,9 @@ class Settings:
     """Run the cron scheduler in this process (any number of processes may; each firing happens once)."""
     require_auth: bool = False
     """Refuse to start without an auth module (``--require-auth``)."""
+    record_content: bool = False
+    """Put message contents (run and node inputs and outputs, prompts, completions, tool arguments and
+    results) on trace spans; from ``[telemetry] record_content`` (see ``portico/tracing.py``)."""
     graph_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod

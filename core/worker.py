@@ -81,6 +81,7 @@ class WorkerPool:
                 await asyncio.wait({wake}, timeout=1.0)
             if claimed is not None:
                 wake.cancel()
+                self.executor.metrics.observe_claim(claimed.run, utcnow())
                 self._launch(claimed)
                 continue
             self._slots.release()
@@ -104,7 +105,10 @@ class WorkerPool:
         run = claimed.run
         run_id = run["run_id"]
         try:
-            with run_context(run_id, run["thread_id"], run["assistant_id"]), run_span(run):
+            with (
+                run_context(run_id, run["thread_id"], run["assistant_id"]),
+                run_span(run, record_content=self.settings.record_content),
+            ):
                 await self.executor.execute(claimed, control)
         except Exception:  # noqa: BLE001 - the worker survives; the lease lapses and the run is retried
             log.exception("executor crashed", extra={"run_id": run_id})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
 
 from core.logs import configure_logging
 from core.settings import Settings
-from portico.tracing import configure_tracing
+from portico.tracing import configure_tracing, load_telemetry
 
 __all__ = ["main"]
 
@@ -150,14 +151,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(
         os.environ.get("PORTICO_LOG_FORMAT", "text"), os.environ.get("PORTICO_LOG_LEVEL", "INFO").upper()
     )
-    configure_tracing(os.environ)
     if args.command == "mcp-stdio":
+        configure_tracing(os.environ)
         return _mcp_stdio(args)
     from portico import serve
 
     if args.command == "keys":
         return asyncio.run(_keys(args))
     if args.command == "gateway":
+        configure_tracing(os.environ)  # no project file here: the OTEL_* variables alone
         asyncio.run(
             serve.run_gateway(
                 args.core,
@@ -169,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     settings = _settings(args)
+    telemetry = load_telemetry(settings.config_path, os.environ)
+    configure_tracing(os.environ, telemetry)
+    settings = dataclasses.replace(settings, record_content=telemetry.record_content)
     split = args.command in ("core", "worker")
     if split and not settings.database_url.startswith(("postgres://", "postgresql://")):
         print(

@@ -69,6 +69,7 @@ from gateway.a2a.tasks import (
     context_thread_id,
     push_key,
 )
+from gateway.metrics import open_stream
 
 __all__ = ["PorticoRequestHandler"]
 
@@ -221,10 +222,11 @@ class PorticoRequestHandler(RequestHandler):
     async def on_message_send_stream(
         self, params: SendMessageRequest, context: ServerCallContext
     ) -> AsyncGenerator[Event, None]:
-        client, view, assistant, record, run = await self._send(params, context)
-        yield apply_history_length(view.to_task(record), params.configuration)
-        async for event in self._follow(view, assistant, record.task_id, run):
-            yield event
+        with open_stream("a2a"):
+            client, view, assistant, record, run = await self._send(params, context)
+            yield apply_history_length(view.to_task(record), params.configuration)
+            async for event in self._follow(view, assistant, record.task_id, run):
+                yield event
 
     # -- task events -----------------------------------------------------------------------------------
 
@@ -386,8 +388,9 @@ class PorticoRequestHandler(RequestHandler):
             raise UnsupportedOperationError(
                 message=f"task {record.task_id} is {TaskState.Name(record.state)}; nothing further to stream"
             )
-        async for event in self._events(view, assistant, record.task_id):
-            yield event
+        with open_stream("a2a"):
+            async for event in self._events(view, assistant, record.task_id):
+                yield event
 
     # -- push notification configs ---------------------------------------------------------------------
 

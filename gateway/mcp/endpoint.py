@@ -40,6 +40,7 @@ from gateway.mcp.catalog import Catalog
 from gateway.mcp.errors import protocol_error
 from gateway.mcp.resources import ThreadResources
 from gateway.mcp.settings import McpSettings
+from gateway.metrics import count_sse
 
 __all__ = ["Authenticate", "McpGateway"]
 
@@ -200,7 +201,8 @@ class McpGateway:
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
-        await manager.handle_request(scope, receive, send)
+        # The ASGI call lasts as long as its response: an SSE answer is an open stream until then.
+        await count_sse(manager.handle_request, "mcp", scope, receive, send)
 
     async def _list_tools(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None

@@ -1,5 +1,5 @@
 """A PostgreSQL server of the test's own (initdb into a temp dir, its own port), so a test may stop and start
-it without touching the shared server at 5432."""
+it without touching the shared server at 5432; the spans of the core's and the gateway's tracers, in memory."""
 
 from __future__ import annotations
 
@@ -14,6 +14,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from core import tracing as core_tracing
+from gateway import tracing as gateway_tracing
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+CALLER_SPAN = "00f067aa0ba902b7"
+TRACEPARENT = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
+
+
+@pytest.fixture
+def spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
+    """Spans of the core's and the gateway's tracers, kept in memory (the global provider stays untouched)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(core_tracing, "_tracer", provider.get_tracer("portico"))
+    monkeypatch.setattr(gateway_tracing, "_tracer", provider.get_tracer("portico.gateway"))
+    return exporter
 
 
 def _free_port() -> int:

@@ -6,7 +6,8 @@
   requests must reach the process that created the session (load-balancer affinity on the
   ``Mcp-Session-Id`` header). Sessions that listed tools are told ``notifications/tools/list_changed``.
 
-Host/Origin checks (DNS rebinding protection) run on every request; the allowed hosts are settings.
+Host/Origin checks (DNS rebinding protection) run on every request; the allowed hosts are settings. With
+an OAuth issuer configured every request needs its access token (``gateway.mcp.oauth``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from clients.grpc import PorticoClient
 from gateway.mcp.calls import ToolCalls
 from gateway.mcp.catalog import Catalog
 from gateway.mcp.errors import protocol_error
+from gateway.mcp.oauth import OAuthGuard, use_caller_identity
 from gateway.mcp.resources import ThreadResources
 from gateway.mcp.settings import McpSettings
 
@@ -45,7 +47,9 @@ __all__ = ["Authenticate", "McpGateway"]
 logger = logging.getLogger(__name__)
 
 Authenticate = Callable[[Scope], Awaitable[Response | None]]
-"""The edge's authentication hook: None lets the request through, a response refuses it."""
+"""The edge's authentication hook: None lets the request through, a response refuses it. A hook that lets
+a request through may put the caller's ``auth.identity.Identity`` in the scope under
+``gateway.mcp.oauth.IDENTITY_KEY``: the MCP handlers then run as that caller."""
 
 _INSTRUCTIONS = (
     "Each tool runs one Portico assistant (a LangGraph agent) to the end and returns its final state. "
@@ -104,7 +108,18 @@ class McpGateway:
         self, settings: McpSettings | None = None, *, authenticate: Authenticate | None = None
     ) -> None:
         self.settings = settings or McpSettings()
-        self._authenticate = authenticate
+        self._security = TransportSecuritySettings(
+            enable_dns_rebinding_protection=self.settings.dns_rebinding_protection,
+            allowed_hosts=list(self.settings.allowed_hosts),
+            allowed_origins=list(self.settings.allowed_origins),
+        )
+        self.oauth: OAuthGuard | None = None
+        if self.settings.oauth is not None:
+            self.oauth = OAuthGuard(
+                self.settings.oauth, public_url=self.settings.public_url, security=self._security
+            )
+        # The bearer token check comes first; a hook of the caller's own sees the verified request.
+        self._authenticate = [check for check in (self.oauth, authenticate) if check is not None]
         self._client: Callable[[], PorticoClient] | None = None
         self._manager: StreamableHTTPSessionManager | None = None
         self._catalog = Catalog()
@@ -130,10 +145,13 @@ class McpGateway:
             on_list_resource_templates=resources.templates,
             on_read_resource=resources.read,
         )
+        self.server.middleware.append(use_caller_identity)
 
     @property
     def routes(self) -> list[Route]:
-        return [Route("/mcp", endpoint=self, include_in_schema=False)]
+        """``/mcp``, and its RFC 9728 protected-resource metadata when authorization is on."""
+        metadata = self.oauth.routes if self.oauth is not None else []
+        return [Route("/mcp", endpoint=self, include_in_schema=False), *metadata]
 
     def client(self) -> PorticoClient:
         if self._client is None:
@@ -143,17 +161,11 @@ class McpGateway:
     @contextlib.asynccontextmanager
     async def running(self, client: Callable[[], PorticoClient]) -> AsyncIterator[None]:
         """Serve ``/mcp`` against the core client ``client()`` until the context exits."""
-        settings = self.settings
-        security = TransportSecuritySettings(
-            enable_dns_rebinding_protection=settings.dns_rebinding_protection,
-            allowed_hosts=list(settings.allowed_hosts),
-            allowed_origins=list(settings.allowed_origins),
-        )
         manager = StreamableHTTPSessionManager(
             app=self.server,
             stateless=False,  # 2025-11-25 clients get sessions; 2026-07-28 requests never have one
-            security_settings=security,
-            session_idle_timeout=settings.session_idle_seconds,
+            security_settings=self._security,
+            session_idle_timeout=self.settings.session_idle_seconds,
         )
         self._client = client
         async with manager.run(), anyio.create_task_group() as tasks:
@@ -171,10 +183,9 @@ class McpGateway:
         if manager is None:
             await JSONResponse({"detail": "MCP is not running"}, status_code=503)(scope, receive, send)
             return
-        if self._authenticate is not None:
-            # Authentication hook: the same check REST requests get, once it exists (authorization is the
-            # core's, by the identity the gateway forwards).
-            refusal = await self._authenticate(scope)
+        for authenticate in self._authenticate:
+            # Authentication at the edge (authorization is the core's, by the identity the gateway forwards).
+            refusal = await authenticate(scope)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return

@@ -47,10 +47,13 @@ def bind(scope: Scope) -> None:
 
 
 class AuthMiddleware:
-    def __init__(self, app: ASGIApp, authenticator: Authenticator | None, secret: bytes) -> None:
+    def __init__(
+        self, app: ASGIApp, authenticator: Authenticator | None, secret: bytes, skip: Sequence[str] = ()
+    ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.secret = secret
+        self.skip = tuple(skip)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.authenticator is None:
@@ -62,7 +65,7 @@ class AuthMiddleware:
             # token); the gateway reads the assistant as itself, and an assistant is deployment config.
             await self._with(gateway_metadata(self.secret), scope, receive, send)
             return
-        if path in PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES):
+        if path in PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES) or path in self.skip:
             await self.app(scope, receive, send)
             return
         metadata: Sequence[tuple[str, str]]

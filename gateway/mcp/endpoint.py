@@ -6,7 +6,8 @@
   requests must reach the process that created the session (load-balancer affinity on the
   ``Mcp-Session-Id`` header). Sessions that listed tools are told ``notifications/tools/list_changed``.
 
-Host/Origin checks (DNS rebinding protection) run on every request; the allowed hosts are settings.
+Host/Origin checks (DNS rebinding protection) run on every request; the allowed hosts are settings. With
+an OAuth issuer configured every request needs its access token (``gateway.mcp.oauth``).
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from auth.signing import HEADER, sign
 from clients.grpc import PorticoClient, call_metadata
 from gateway.auth import SCOPE_KEY
 from gateway.mcp.calls import ToolCalls
 from gateway.mcp.catalog import Catalog
 from gateway.mcp.errors import protocol_error
+from gateway.mcp.oauth import IDENTITY_KEY, OAuthGuard, use_caller_identity
 from gateway.mcp.resources import ThreadResources
 from gateway.mcp.settings import McpSettings
 from gateway.metrics import count_sse
@@ -47,7 +50,9 @@ __all__ = ["Authenticate", "McpGateway"]
 logger = logging.getLogger(__name__)
 
 Authenticate = Callable[[Scope], Awaitable[Response | None]]
-"""The edge's authentication hook: None lets the request through, a response refuses it."""
+"""The edge's authentication hook: None lets the request through, a response refuses it. A hook that lets
+a request through may put the caller's ``auth.identity.Identity`` in the scope under
+``gateway.mcp.oauth.IDENTITY_KEY``: the MCP handlers then run as that caller."""
 
 _INSTRUCTIONS = (
     "Each tool runs one Portico assistant (a LangGraph agent) to the end and returns its final state. "
@@ -99,16 +104,23 @@ class _Server(Server[Any]):
         )
 
 
-def _as_caller(handler: Callable[[Any, Any], Awaitable[Any]]) -> Callable[[Any, Any], Awaitable[Any]]:
+def _as_caller(
+    handler: Callable[[Any, Any], Awaitable[Any]], gateway: McpGateway
+) -> Callable[[Any, Any], Awaitable[Any]]:
     """Run an MCP handler with its HTTP request's identity on every core call it makes.
 
     A session's handlers run in the session's own tasks, not in the request's context, so the identity
-    the auth middleware left in the request's scope is attached here, per request, and taken off after.
+    is attached here, per request, and taken off after: the one the auth middleware left in the request's
+    scope, or, with MCP OAuth, the token's subject, signed here (the token itself never goes further).
     """
 
     async def call(ctx: Any, params: Any) -> Any:
         request = getattr(ctx, "request", None)
-        metadata = request.scope.get(SCOPE_KEY) if request is not None else None
+        scope = request.scope if request is not None else {}
+        metadata = scope.get(SCOPE_KEY)
+        caller = scope.get(IDENTITY_KEY)
+        if caller is not None and gateway.secret:
+            metadata = ((HEADER, sign(caller, gateway.secret)),)
         token = call_metadata.set(metadata or ())
         try:
             return await handler(ctx, params)
@@ -125,9 +137,22 @@ class McpGateway:
         self, settings: McpSettings | None = None, *, authenticate: Authenticate | None = None
     ) -> None:
         self.settings = settings or McpSettings()
-        self._authenticate = authenticate
+        self._security = TransportSecuritySettings(
+            enable_dns_rebinding_protection=self.settings.dns_rebinding_protection,
+            allowed_hosts=list(self.settings.allowed_hosts),
+            allowed_origins=list(self.settings.allowed_origins),
+        )
+        self.oauth: OAuthGuard | None = None
+        if self.settings.oauth is not None:
+            self.oauth = OAuthGuard(
+                self.settings.oauth, public_url=self.settings.public_url, security=self._security
+            )
+        # The bearer token check comes first; a hook of the caller's own sees the verified request.
+        self._authenticate = [check for check in (self.oauth, authenticate) if check is not None]
         self.internal_metadata: tuple[tuple[str, str], ...] = ()
         """Metadata of the gateway's own calls (``gateway.auth.gateway_metadata``), set by the app."""
+        self.secret: bytes | None = None
+        """Signs the identity an OAuth bearer token proved, for the core (set by the app)."""
         self._client: Callable[[], PorticoClient] | None = None
         self._manager: StreamableHTTPSessionManager | None = None
         self._catalog = Catalog()
@@ -147,16 +172,19 @@ class McpGateway:
                 "tools/list": CacheHint(ttl_ms=0, scope="private"),
                 "resources/list": CacheHint(ttl_ms=0, scope="private"),
             },
-            on_list_tools=_as_caller(self._list_tools),
-            on_call_tool=_as_caller(calls),
-            on_list_resources=_as_caller(resources.list),
-            on_list_resource_templates=_as_caller(resources.templates),
-            on_read_resource=_as_caller(resources.read),
+            on_list_tools=_as_caller(self._list_tools, self),
+            on_call_tool=_as_caller(calls, self),
+            on_list_resources=_as_caller(resources.list, self),
+            on_list_resource_templates=_as_caller(resources.templates, self),
+            on_read_resource=_as_caller(resources.read, self),
         )
+        self.server.middleware.append(use_caller_identity)
 
     @property
     def routes(self) -> list[Route]:
-        return [Route("/mcp", endpoint=self, include_in_schema=False)]
+        """``/mcp``, and its RFC 9728 protected-resource metadata when authorization is on."""
+        metadata = self.oauth.routes if self.oauth is not None else []
+        return [Route("/mcp", endpoint=self, include_in_schema=False), *metadata]
 
     def client(self) -> PorticoClient:
         if self._client is None:
@@ -166,17 +194,11 @@ class McpGateway:
     @contextlib.asynccontextmanager
     async def running(self, client: Callable[[], PorticoClient]) -> AsyncIterator[None]:
         """Serve ``/mcp`` against the core client ``client()`` until the context exits."""
-        settings = self.settings
-        security = TransportSecuritySettings(
-            enable_dns_rebinding_protection=settings.dns_rebinding_protection,
-            allowed_hosts=list(settings.allowed_hosts),
-            allowed_origins=list(settings.allowed_origins),
-        )
         manager = StreamableHTTPSessionManager(
             app=self.server,
             stateless=False,  # 2025-11-25 clients get sessions; 2026-07-28 requests never have one
-            security_settings=security,
-            session_idle_timeout=settings.session_idle_seconds,
+            security_settings=self._security,
+            session_idle_timeout=self.settings.session_idle_seconds,
         )
         self._client = client
         async with manager.run(), anyio.create_task_group() as tasks:
@@ -194,10 +216,9 @@ class McpGateway:
         if manager is None:
             await JSONResponse({"detail": "MCP is not running"}, status_code=503)(scope, receive, send)
             return
-        if self._authenticate is not None:
-            # Authentication hook: the same check REST requests get, once it exists (authorization is the
-            # core's, by the identity the gateway forwards).
-            refusal = await self._authenticate(scope)
+        for authenticate in self._authenticate:
+            # Authentication at the edge (authorization is the core's, by the identity the gateway forwards).
+            refusal = await authenticate(scope)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return

@@ -107,8 +107,10 @@ def create_app(
     """
     settings = settings or GatewaySettings()
     mcp = McpGateway(mcp_settings)
-    if auth is not None and auth.enabled and auth.secret:
-        mcp.internal_metadata = gateway_metadata(auth.secret)
+    if auth is not None and auth.secret:
+        mcp.secret = auth.secret
+        if auth.enabled:
+            mcp.internal_metadata = gateway_metadata(auth.secret)
     spec: dict[str, Any] = {}
     target = client if isinstance(client, str) else None
 
@@ -160,6 +162,8 @@ def create_app(
                 AuthMiddleware,
                 authenticator=auth.authenticator() if auth is not None else None,
                 secret=(auth.secret if auth is not None else None) or b"",
+                # With an OAuth issuer for MCP, /mcp takes bearer tokens of that issuer: MCP checks them.
+                skip=("/mcp",) if mcp.oauth is not None else (),
             ),
         ],
     )

@@ -36,6 +36,11 @@ class Settings:
     cron_scheduler: bool = True
     """Run the cron scheduler in this process (any number of processes may; each firing happens once)."""
     graph_env: dict[str, str] = field(default_factory=dict)
+    vault_keys: str = field(default="", repr=False)
+    """Agent Auth's key ring, ``kid:<base64 32 bytes>,…`` (env ``PORTICO_VAULT_KEYS``); the first encrypts."""
+    public_url: str | None = None
+    """The gateway's public base URL (env ``PORTICO_PUBLIC_URL``): OAuth callbacks default to
+    ``<public_url>/agent-auth/callback``."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -57,5 +62,9 @@ class Settings:
                 "no",
                 "off",
             )
+        if env.get("PORTICO_VAULT_KEYS"):
+            values["vault_keys"] = env["PORTICO_VAULT_KEYS"]
+        if env.get("PORTICO_PUBLIC_URL"):
+            values["public_url"] = env["PORTICO_PUBLIC_URL"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

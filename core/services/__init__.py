@@ -6,6 +6,7 @@ from core.services.metrics import MetricsService
 from core.services.runs import RunsService
 from core.services.store import StoreService
 from core.services.threads import ThreadsService
+from core.services.vault import VaultService
 from core.services.webhooks import WebhooksService
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "RunsService",
     "StoreService",
     "ThreadsService",
+    "VaultService",
     "WebhooksService",
 ]

@@ -12,6 +12,7 @@ import grpc
 from langgraph.errors import InvalidUpdateError
 from langgraph.store.base import InvalidNamespaceError
 
+from auth.vault.errors import AuthorizationRejected, StateMismatch, UnknownProvider, UnknownState, VaultError
 from core.errors import Conflict, CoreError, InvalidArgument, NotFound, ThreadBusy
 
 __all__ = ["STATUS_OF", "translate_errors"]
@@ -28,6 +29,12 @@ STATUS_OF: list[tuple[type[BaseException], grpc.StatusCode]] = [
     (InvalidNamespaceError, grpc.StatusCode.INVALID_ARGUMENT),
     (Conflict, grpc.StatusCode.ALREADY_EXISTS),
     (CoreError, grpc.StatusCode.FAILED_PRECONDITION),
+    # The token vault's verdicts (Agent Auth): a state issued to another user is a refusal, not a typo.
+    (StateMismatch, grpc.StatusCode.PERMISSION_DENIED),
+    (UnknownProvider, grpc.StatusCode.NOT_FOUND),
+    (UnknownState, grpc.StatusCode.INVALID_ARGUMENT),
+    (AuthorizationRejected, grpc.StatusCode.INVALID_ARGUMENT),
+    (VaultError, grpc.StatusCode.FAILED_PRECONDITION),
 ]
 
 T = TypeVar("T")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from auth.vault.store import VaultStore
+
 __all__ = [
     "ACTIVE_RUN_STATUSES",
     "AssistantRecord",
@@ -422,6 +424,7 @@ class Storage(Protocol):
     events: EventStore
     deliveries: DeliveryStore
     crons: CronStore
+    vault: VaultStore
     checkpoints: CheckpointAdmin
     checkpointer: Any  # langgraph BaseCheckpointSaver (async)
     store: Any  # langgraph BaseStore (async)

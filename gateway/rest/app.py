@@ -21,7 +21,7 @@ from clients.grpc import PorticoClient
 from gateway import metrics as gateway_metrics
 from gateway.a2a import A2ASettings, PorticoRequestHandler, a2a_routes
 from gateway.mcp import McpGateway, McpSettings
-from gateway.rest import assistants, crons, run_streams, runs, store, threads, webhooks
+from gateway.rest import agent_auth, assistants, crons, run_streams, runs, store, threads, webhooks
 from gateway.rest._json import JSONResponse
 from gateway.rest._routing import ApiRequest, ApiRoute, Router
 from gateway.rest.errors import EXCEPTION_HANDLERS
@@ -81,6 +81,7 @@ API_ROUTES: list[ApiRoute] = [
     *runs.router.routes,
     *run_streams.router.routes,
     *store.router.routes,
+    *agent_auth.router.routes,
 ]
 
 

@@ -188,12 +188,20 @@ class TokenVault:
             return await self._read(key, row)
         inflight = self._inflight.get(key)
         if inflight is not None:
-            return await asyncio.shield(inflight)
+            try:
+                return await asyncio.shield(inflight)
+            except asyncio.CancelledError:
+                if not inflight.cancelled():
+                    raise  # this caller was cancelled
+                return await self.get_token(tenant, user_id, provider)  # the refresher was: try again
         future: asyncio.Future[dict[str, Any] | None] = asyncio.get_running_loop().create_future()
         future.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved even with no waiter
         self._inflight[key] = future
         try:
             result = await self._refresh(key)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
         except BaseException as exc:
             future.set_exception(exc)
             raise

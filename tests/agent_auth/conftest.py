@@ -3,6 +3,7 @@ deployments of the Agent Auth test project on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import secrets
@@ -44,6 +45,8 @@ class FakeProvider:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     revoked: list[str] = field(default_factory=list)
     routes: dict[str, respx.Route] = field(default_factory=dict)
+    refresh_gate: asyncio.Event | None = None
+    """When set, refresh requests are held until it is (to make concurrent refreshes overlap)."""
 
     def visit(self, url: str) -> tuple[str, str]:
         """The user approves at the authorization URL: the code the provider redirects back with, and the state."""
@@ -66,7 +69,7 @@ class FakeProvider:
         self.issued.append(token)
         return httpx.Response(200, json=token)
 
-    def token(self, request: httpx.Request) -> httpx.Response:
+    async def token(self, request: httpx.Request) -> httpx.Response:
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
         self.token_requests.append(form)
         basic = request.headers.get("authorization", "")
@@ -84,6 +87,8 @@ class FakeProvider:
                 return httpx.Response(400, json={"error": "invalid_grant"})
             return self._issue()
         if form["grant_type"] == "refresh_token":
+            if self.refresh_gate is not None:
+                await self.refresh_gate.wait()
             if form.get("refresh_token") not in self.refresh_tokens:
                 return httpx.Response(400, json={"error": "invalid_grant", "error_description": "revoked"})
             return self._issue()
@@ -128,6 +133,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "portico.db")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+async def storage(database_url: str) -> AsyncIterator[Any]:
+    """A bare storage on a fresh database (vault tests drive ``TokenVault`` over it directly)."""
+    from core.storage import open_storage
+
+    store = open_storage(database_url)
+    await store.setup()
+    yield store
+    await store.close()
 
 
 def vault_settings(database_url: str, keys: str, **overrides: Any) -> Settings:

@@ -1,7 +1,8 @@
 """Typed async gRPC client for the Portico core.
 
 Each resource is an attribute (``client.assistants``, ``client.threads``, ``client.runs``,
-``client.store``, ``client.crons``, ``client.webhooks``); its methods take the request's fields as keyword arguments
+``client.store``, ``client.crons``, ``client.webhooks``,
+``client.vault``); its methods take the request's fields as keyword arguments
 (JSON-shaped fields as Python values) and return dicts keyed by the response message's fields, through
 the one codec. gRPC errors surface as ``grpc.aio.AioRpcError`` with the core's status codes.
 
@@ -32,6 +33,7 @@ from protos.portico.v1 import (
     runs_pb2_grpc,
     store_pb2_grpc,
     threads_pb2_grpc,
+    vault_pb2_grpc,
     webhooks_pb2_grpc,
 )
 from protos.portico.v1 import (
@@ -51,6 +53,9 @@ from protos.portico.v1 import (
 )
 from protos.portico.v1 import (
     threads_pb2 as tpb,
+)
+from protos.portico.v1 import (
+    vault_pb2 as vpb,
 )
 from protos.portico.v1 import (
     webhooks_pb2 as wpb,
@@ -312,6 +317,29 @@ class Webhooks(_Resource):
         return (await self._call("List", wpb.ListDeliveriesRequest, fields))["deliveries"]
 
 
+class Vault(_Resource):
+    """Agent Auth: the caller's OAuth grants (the core acts for the identity the call carries)."""
+
+    async def start_authorization(self, provider: str) -> dict[str, Any]:
+        """``{"provider", "url", "state"}``: send the user to ``url``; ``state`` comes back on the callback."""
+        return await self._call("StartAuthorization", vpb.StartAuthorizationRequest, {"provider": provider})
+
+    async def complete_authorization(self, state: str, code: str) -> dict[str, Any]:
+        """``{"provider", "resumed_runs"}`` once the code is exchanged and the token stored."""
+        return await self._call(
+            "CompleteAuthorization", vpb.CompleteAuthorizationRequest, {"state": state, "code": code}
+        )
+
+    async def get_status(self, provider: str) -> dict[str, Any]:
+        return await self._call("GetStatus", vpb.GetProviderStatusRequest, {"provider": provider})
+
+    async def list_providers(self) -> list[dict[str, Any]]:
+        return (await self._call("ListProviders", vpb.ListProvidersRequest, {}))["providers"]
+
+    async def revoke(self, provider: str) -> bool:
+        return bool((await self._call("Revoke", vpb.RevokeRequest, {"provider": provider}))["revoked"])
+
+
 class Metrics(_Resource):
     async def scrape(self) -> str:
         """The core's Prometheus metrics, as text exposition format."""
@@ -347,6 +375,7 @@ class PorticoClient:
         self.webhooks = Webhooks(webhooks_pb2_grpc.WebhooksStub(channel), metadata)
         self.metrics = Metrics(metrics_pb2_grpc.MetricsStub(channel), metadata)
         self.operators = Operators(operators_pb2_grpc.OperatorsStub(channel), metadata)
+        self.vault = Vault(vault_pb2_grpc.VaultStub(channel), metadata)
 
     @classmethod
     def connect(cls, target: str, *, metadata: Metadata | None = None) -> PorticoClient:

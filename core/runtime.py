@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from auth.vault import TokenVault, VaultConfig, bind_vault, unbind_vault
 from core.errors import NotFound
 from core.events import EventLog, thread_key
 from core.ids import utcnow
@@ -34,7 +35,15 @@ def default_assistant_id(graph_id: str) -> str:
 
 
 class CoreRuntime:
-    def __init__(self, settings: Settings, storage: Storage, registry: Any, *, auth: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        storage: Storage,
+        registry: Any,
+        *,
+        auth: Any = None,
+        vault: VaultConfig | None = None,
+    ) -> None:
         from auth.edge import CoreEdge
         from auth.keys import OperatorKeys
         from auth.setup import AuthSetup
@@ -56,12 +65,16 @@ class CoreRuntime:
         self.scheduler: Any = None  # core.scheduler.CronScheduler, when this process schedules crons
         self.cron_clock: Callable[[], datetime] = utcnow
         """The time crons are scheduled by (tests replace it to simulate days in milliseconds)."""
+        self.vault = TokenVault(vault or VaultConfig(), storage.vault)
+        """Agent Auth's token vault; runs reach it through ``portico.agent_auth``."""
 
     async def start(self, *, workers: bool = True) -> None:
         await self.registry.load()  # a broken project fails at start-up, not at the first run
         await self.storage.setup()
         await self.storage.listen(self._on_notification)
         await self.ensure_default_assistants()
+        # Bound before the workers start: every run task they launch inherits this runtime's vault.
+        bind_vault(self.vault)
         if workers:
             from core.executor import Executor
 
@@ -91,6 +104,7 @@ class CoreRuntime:
 
     async def close(self) -> None:
         await self.stop_workers()
+        unbind_vault(self.vault)
         await self.registry.aclose()
         await self.storage.close()
 

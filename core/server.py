@@ -20,6 +20,7 @@ from core.services import (
     RunsService,
     StoreService,
     ThreadsService,
+    VaultService,
     WebhooksService,
 )
 from protos.portico.v1 import (
@@ -37,6 +38,8 @@ from protos.portico.v1 import (
     store_pb2_grpc,
     threads_pb2,
     threads_pb2_grpc,
+    vault_pb2,
+    vault_pb2_grpc,
     webhooks_pb2,
     webhooks_pb2_grpc,
 )
@@ -52,6 +55,7 @@ SERVICE_NAMES = [
     store_pb2.DESCRIPTOR.services_by_name["Store"].full_name,
     crons_pb2.DESCRIPTOR.services_by_name["Crons"].full_name,
     webhooks_pb2.DESCRIPTOR.services_by_name["Webhooks"].full_name,
+    vault_pb2.DESCRIPTOR.services_by_name["Vault"].full_name,
     metrics_pb2.DESCRIPTOR.services_by_name["Metrics"].full_name,
     operators_pb2.DESCRIPTOR.services_by_name["Operators"].full_name,
 ]
@@ -90,6 +94,7 @@ class CoreServer:
         webhooks_pb2_grpc.add_WebhooksServicer_to_server(WebhooksService(runtime), self.server)
         metrics_pb2_grpc.add_MetricsServicer_to_server(MetricsService(runtime), self.server)
         operators_pb2_grpc.add_OperatorsServicer_to_server(OperatorsService(runtime), self.server)
+        vault_pb2_grpc.add_VaultServicer_to_server(VaultService(runtime), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         # Services the composition root adds on the same port (A2A's gRPC binding); the core knows none of them.
         for add_service in extra_services:

@@ -41,6 +41,11 @@ class Settings:
     """Put message contents (run and node inputs and outputs, prompts, completions, tool arguments and
     results) on trace spans; from ``[telemetry] record_content`` (see ``portico/tracing.py``)."""
     graph_env: dict[str, str] = field(default_factory=dict)
+    vault_keys: str = field(default="", repr=False)
+    """Agent Auth's key ring, ``kid:<base64 32 bytes>,…`` (env ``PORTICO_VAULT_KEYS``); the first encrypts."""
+    public_url: str | None = None
+    """The gateway's public base URL (env ``PORTICO_PUBLIC_URL``): OAuth callbacks default to
+    ``<public_url>/agent-auth/callback``."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -64,5 +69,9 @@ class Settings:
             )
         if env.get("PORTICO_REQUIRE_AUTH"):
             values["require_auth"] = env["PORTICO_REQUIRE_AUTH"].strip().lower() in ("1", "true", "yes", "on")
+        if env.get("PORTICO_VAULT_KEYS"):
+            values["vault_keys"] = env["PORTICO_VAULT_KEYS"]
+        if env.get("PORTICO_PUBLIC_URL"):
+            values["public_url"] = env["PORTICO_PUBLIC_URL"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 from core.logs import configure_logging
@@ -99,7 +100,42 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME:VALUE",
         help="an HTTP header sent with every request (e.g. 'Authorization: Bearer …'); repeatable",
     )
+    vault = sub.add_parser("vault", help="Agent Auth's token vault: keys and rotation")
+    vault_sub = vault.add_subparsers(dest="vault_command", required=True)
+    rotate = vault_sub.add_parser(
+        "rotate", help="re-encrypt every stored token under the first key of PORTICO_VAULT_KEYS"
+    )
+    rotate.add_argument("--database", help="SQLite file path or postgresql:// URL (env PORTICO_DATABASE_URL)")
+    vault_sub.add_parser("keygen", help="print a new random key for PORTICO_VAULT_KEYS")
     return parser
+
+
+def _vault(args: argparse.Namespace) -> int:
+    from auth.vault import KeyRing, TokenVault, VaultConfig, VaultConfigError, generate_key
+
+    if args.vault_command == "keygen":
+        print(f"k{int(time.time())}:{generate_key()}")
+        return 0
+    settings = Settings.from_env(database_url=args.database)
+    try:
+        keys = KeyRing.parse(settings.vault_keys)
+    except VaultConfigError as exc:
+        print(f"portico vault rotate: {exc} (set PORTICO_VAULT_KEYS)", file=sys.stderr)
+        return 2
+
+    async def rotate() -> int:
+        from core.storage import open_storage
+
+        storage = open_storage(settings.database_url)
+        await storage.setup()
+        try:
+            return await TokenVault(VaultConfig(keys=keys), storage.vault).rotate()
+        finally:
+            await storage.close()
+
+    count = asyncio.run(rotate())
+    print(f"portico vault: re-encrypted {count} token(s) under key {keys.current_id!r}", flush=True)
+    return 0
 
 
 def _mcp_stdio(args: argparse.Namespace) -> int:
@@ -154,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "mcp-stdio":
         configure_tracing(os.environ)
         return _mcp_stdio(args)
+    if args.command == "vault":
+        return _vault(args)
     from portico import serve
 
     if args.command == "keys":

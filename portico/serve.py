@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import signal
 from pathlib import Path
 from typing import Any
 
 from auth.setup import AuthSetup
 from auth.signing import secret_from_env
+from auth.vault import VaultConfig, VaultConfigError
 from core.graphs import GraphRegistry, load_project
 from core.runtime import CoreRuntime
 from core.server import CoreServer
@@ -24,13 +26,21 @@ __all__ = ["Deployment", "run_core", "run_gateway", "run_worker"]
 log = logging.getLogger("portico")
 
 
-def _project(settings: Settings) -> tuple[Any, Any, AuthSetup]:
-    """The project's graph registry, the storage (its store from ``[store]``) and its auth (``[auth]``)."""
+def _project(settings: Settings) -> tuple[Any, Any, AuthSetup, VaultConfig]:
+    """The project's graph registry, the storage (its store from ``[store]``), its auth (``[auth]``) and
+    the token vault's config (providers' client credentials from the environment, which the project's
+    ``env`` has been loaded into)."""
     project = load_project(settings.config_path)
     store = parse_store_config(project.store, project.root, str(project.config_path))
     auth = AuthSetup.from_config(project.auth, project.root)
     auth.announce(require=settings.require_auth)
-    return GraphRegistry(project), open_storage(settings.database_url, store=store), auth
+    try:
+        vault = VaultConfig.resolve(
+            project.auth_providers, os.environ, keys=settings.vault_keys, public_url=settings.public_url
+        )
+    except VaultConfigError as exc:
+        raise VaultConfigError(f"{project.config_path}: {exc}") from None
+    return GraphRegistry(project), open_storage(settings.database_url, store=store), auth, vault
 
 
 class Deployment:
@@ -63,9 +73,9 @@ class Deployment:
         from clients.grpc import PorticoClient
         from gateway.a2a import A2ASettings, PorticoRequestHandler, add_a2a_services
 
-        registry, storage, auth = _project(self.settings)
+        registry, storage, auth, vault = _project(self.settings)
         self.auth = auth
-        runtime = CoreRuntime(self.settings, storage, registry, auth=auth)
+        runtime = CoreRuntime(self.settings, storage, registry, auth=auth, vault=vault)
         graph_ids = list(registry.graph_ids())
         # A2A's gRPC binding shares the core's port; its handler reaches the core over a client channel.
         self._a2a = PorticoRequestHandler(
@@ -96,6 +106,11 @@ class Deployment:
                 self._http.servers[0].sockets[0].getsockname()[1] if self._http.servers else self.http_port
             )
             print(f"portico gateway: http://{self.host}:{self.http_port}", flush=True)
+            if self.settings.public_url is None:  # OAuth callbacks come back to this gateway
+                vault = self.core.runtime.vault
+                vault.config = dataclasses.replace(
+                    vault.config, public_url=f"http://{self.host}:{self.http_port}"
+                )
             if self._a2a.settings.public_url is None:  # cards read over gRPC point at this gateway
                 self._a2a.settings = dataclasses.replace(
                     self._a2a.settings, public_url=f"http://{self.host}:{self.http_port}"
@@ -222,8 +237,8 @@ async def run_gateway(
 
 async def run_worker(settings: Settings) -> None:
     """Workers alone: claim and execute runs from the shared PostgreSQL queue until SIGTERM."""
-    registry, storage, auth = _project(settings)
-    runtime = CoreRuntime(settings, storage, registry, auth=auth)
+    registry, storage, auth, vault = _project(settings)
+    runtime = CoreRuntime(settings, storage, registry, auth=auth, vault=vault)
     await runtime.start(workers=True)
     assert runtime.pool is not None
     print(f"portico worker {runtime.pool.worker_id}: {settings.workers} slots", flush=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auth.vault.config import ProviderSpec, parse_providers
+from auth.vault.errors import VaultConfigError
 from core.errors import InvalidArgument
 
 __all__ = ["CONFIG_FILES", "ConfigError", "GraphSpec", "Project", "load_project"]
@@ -53,6 +55,8 @@ class Project:
     store: dict[str, Any] = field(default_factory=dict)
     http: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    auth_providers: dict[str, ProviderSpec] = field(default_factory=dict)
+    """Agent Auth providers (``[auth.providers.<name>]``); their secrets are read at start-up."""
 
     @property
     def root(self) -> Path:
@@ -97,6 +101,10 @@ def load_project(path: str | Path | None = None) -> Project:
     auth = raw.get("auth")
     if auth is not None and (not isinstance(auth, dict) or not isinstance(auth.get("path", ""), str)):
         raise fail("auth", "expected a table with an optional string 'path' ('./auth.py:auth')")
+    try:
+        providers = parse_providers((auth or {}).get("providers"), where)
+    except VaultConfigError as exc:
+        raise ConfigError(str(exc)) from None
     sections = {}
     for key in ("store", "http"):
         sections[key] = {} if raw.get(key) is None else raw[key]
@@ -106,7 +114,9 @@ def load_project(path: str | Path | None = None) -> Project:
     env = _read_env(raw.get("env"), config_path.parent, fail)
     for key, value in env.items():
         os.environ.setdefault(key, value)  # the process environment wins, as with langgraph-cli
-    return Project(config_path, name, graphs, deps, env, auth, sections["store"], sections["http"], raw)
+    return Project(
+        config_path, name, graphs, deps, env, auth, sections["store"], sections["http"], raw, providers
+    )
 
 
 def _find_config(path: Path) -> Path:

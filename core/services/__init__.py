@@ -7,6 +7,7 @@ from core.services.operators import OperatorsService
 from core.services.runs import RunsService
 from core.services.store import StoreService
 from core.services.threads import ThreadsService
+from core.services.vault import VaultService
 from core.services.webhooks import WebhooksService
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "RunsService",
     "StoreService",
     "ThreadsService",
+    "VaultService",
     "WebhooksService",
 ]

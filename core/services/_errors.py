@@ -14,6 +14,7 @@ from langgraph.store.base import InvalidNamespaceError
 
 from auth import errors as auth_errors
 from auth.identity import use
+from auth.vault.errors import AuthorizationRejected, StateMismatch, UnknownProvider, UnknownState, VaultError
 from core.errors import (
     Conflict,
     CoreError,
@@ -42,6 +43,12 @@ STATUS_OF: list[tuple[type[BaseException], grpc.StatusCode]] = [
     (InvalidNamespaceError, grpc.StatusCode.INVALID_ARGUMENT),
     (Conflict, grpc.StatusCode.ALREADY_EXISTS),
     (CoreError, grpc.StatusCode.FAILED_PRECONDITION),
+    # The token vault's verdicts (Agent Auth): a state issued to another user is a refusal, not a typo.
+    (StateMismatch, grpc.StatusCode.PERMISSION_DENIED),
+    (UnknownProvider, grpc.StatusCode.NOT_FOUND),
+    (UnknownState, grpc.StatusCode.INVALID_ARGUMENT),
+    (AuthorizationRejected, grpc.StatusCode.INVALID_ARGUMENT),
+    (VaultError, grpc.StatusCode.FAILED_PRECONDITION),
 ]
 
 T = TypeVar("T")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from auth.vault.store import VaultStore
+
 __all__ = [
     "ACTIVE_RUN_STATUSES",
     "AssistantRecord",
@@ -423,6 +425,7 @@ class Storage(Protocol):
     deliveries: DeliveryStore
     crons: CronStore
     operator_keys: Any  # core.storage._sql.keys.SqlOperatorKeyStore
+    vault: VaultStore
     checkpoints: CheckpointAdmin
     checkpointer: Any  # langgraph BaseCheckpointSaver (async)
     store: Any  # langgraph BaseStore (async)

@@ -23,7 +23,7 @@ from gateway import metrics as gateway_metrics
 from gateway.a2a import A2ASettings, PorticoRequestHandler, a2a_routes
 from gateway.auth import AuthMiddleware, gateway_metadata
 from gateway.mcp import McpGateway, McpSettings
-from gateway.rest import assistants, crons, run_streams, runs, store, threads, webhooks
+from gateway.rest import agent_auth, assistants, crons, run_streams, runs, store, threads, webhooks
 from gateway.rest._json import JSONResponse
 from gateway.rest._routing import ApiRequest, ApiRoute, Router
 from gateway.rest.errors import EXCEPTION_HANDLERS
@@ -83,6 +83,7 @@ API_ROUTES: list[ApiRoute] = [
     *runs.router.routes,
     *run_streams.router.routes,
     *store.router.routes,
+    *agent_auth.router.routes,
 ]
 
 

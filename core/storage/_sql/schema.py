@@ -163,6 +163,50 @@ MIGRATIONS: Sequence[Sequence[str]] = [
             revoked_at {ts}
         )""",
     ],
+    # 4: Agent Auth token vault: sealed OAuth tokens, started authorizations, runs waiting on a grant.
+    [
+        # nonce/ciphertext: AES-GCM under key_id, bound to (tenant, user_id, provider); expires_at is the
+        # token's expiry in clear so refresh decisions need no decryption.
+        """CREATE TABLE portico_vault_tokens (
+            tenant TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            nonce {blob} NOT NULL,
+            ciphertext {blob} NOT NULL,
+            expires_at {ts},
+            lease_owner TEXT,
+            lease_expires_at {ts},
+            created_at {ts} NOT NULL,
+            updated_at {ts} NOT NULL,
+            PRIMARY KEY (tenant, user_id, provider)
+        )""",
+        "CREATE INDEX portico_vault_tokens_key_idx ON portico_vault_tokens (key_id)",
+        # state_hash: SHA-256 of the state; the PKCE verifier is sealed like a token.
+        """CREATE TABLE portico_vault_authorizations (
+            state_hash TEXT PRIMARY KEY,
+            tenant TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            nonce {blob} NOT NULL,
+            ciphertext {blob} NOT NULL,
+            expires_at {ts} NOT NULL,
+            created_at {ts} NOT NULL
+        )""",
+        "CREATE INDEX portico_vault_authorizations_expiry_idx ON portico_vault_authorizations (expires_at)",
+        """CREATE TABLE portico_vault_waits (
+            thread_id TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            assistant_id TEXT NOT NULL,
+            tenant TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            created_at {ts} NOT NULL,
+            PRIMARY KEY (thread_id, provider)
+        )""",
+        "CREATE INDEX portico_vault_waits_user_idx ON portico_vault_waits (tenant, user_id, provider)",
+    ],
 ]
 
 _VERSION_TABLE = """CREATE TABLE IF NOT EXISTS portico_schema_version (

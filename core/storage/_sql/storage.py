@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auth.vault.store import VaultStore
 from core.storage._common import Clock
 from core.storage._sql.assistants import SqlAssistantStore
 from core.storage._sql.checkpoints import SqlCheckpointAdmin
@@ -14,6 +15,7 @@ from core.storage._sql.events import SqlEventStore
 from core.storage._sql.keys import SqlOperatorKeyStore
 from core.storage._sql.runs import SqlRunStore
 from core.storage._sql.threads import SqlThreadStore
+from core.storage._sql.vault import SqlVaultStore
 from core.storage.base import (
     AssistantStore,
     CheckpointAdmin,
@@ -41,6 +43,7 @@ class SqlStorage:
         self.deliveries: DeliveryStore = SqlDeliveryStore(db, clock)
         self.crons: CronStore = SqlCronStore(db, clock)
         self.operator_keys = SqlOperatorKeyStore(db, clock)
+        self.vault: VaultStore = SqlVaultStore(db, clock)
         self.checkpoints: CheckpointAdmin = SqlCheckpointAdmin(db, lambda: self.checkpointer)
 
     async def ping(self) -> bool:

@@ -1,13 +1,14 @@
-"""``python -m bench [core|rest|store|tracing] [options]``: run a benchmark suite (default: core)."""
+"""``python -m bench [core|rest|store|tracing|auth] [options]``: run a benchmark suite (default: core)."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 
-from bench import core_bench, rest_bench, store_bench, tracing_bench
+from bench import auth_bench, core_bench, rest_bench, store_bench, tracing_bench
 
 SUITES = {
+    "auth": auth_bench.main,
     "core": core_bench.main,
     "rest": rest_bench.main,
     "store": store_bench.main,

@@ -56,11 +56,13 @@ class Server:
         *,
         module: str = "portico",
         env: dict[str, str] | None = None,
+        config: Path | None = None,
     ) -> None:
         self.database, self.port, self.workers, self.http_port = database, port, workers, http_port
         self.module = module
         """The ``python -m`` entry point: ``portico``, or a launcher that configures the process first."""
         self.env = env or {}
+        self.config = config or GRAPHS / "langgraph.json"
         self.proc: subprocess.Popen[bytes] | None = None
 
     async def start(self) -> float:
@@ -73,7 +75,7 @@ class Server:
             "serve",
             *http,
             "--config",
-            str(GRAPHS / "langgraph.json"),
+            str(self.config),
             "--database",
             self.database,
             "--grpc-port",

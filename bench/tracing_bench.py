@@ -15,25 +15,21 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import statistics
 import tempfile
 from pathlib import Path
 
-from bench.core_bench import Server, _free_port, _pct
-from bench.rest_bench import sequential_run
+from bench.ab import alternate, report
+from bench.core_bench import Server, _free_port
 
 TARGET = 1.10  # tracing on adds under 10 % per run
 
 
 async def main(argv: list[str] | None = None) -> None:
-    from langgraph_sdk import get_client
-
     parser = argparse.ArgumentParser(prog="python -m bench tracing")
     parser.add_argument("--n", type=int, default=200, help="runs measured on each side")
     parser.add_argument("--rounds", type=int, default=10, help="alternations between off and on")
     parser.add_argument("--workers", type=int, default=16)
     args = parser.parse_args(argv)
-    per_round = max(1, args.n // args.rounds)
     with tempfile.TemporaryDirectory() as tmp:
         spans_file = Path(tmp) / "spans"
         servers = {
@@ -47,30 +43,11 @@ async def main(argv: list[str] | None = None) -> None:
                 env={"PORTICO_BENCH_SPANS_FILE": str(spans_file)},
             ),
         }
-        lat: dict[str, list[float]] = {"off": [], "on": []}
-        try:
-            for server in servers.values():
-                await server.start()
-            sdks = {}
-            for side, server in servers.items():
-                # A caller's trace context on every request, as a traced client would send it.
-                traceparent = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
-                sdks[side] = get_client(
-                    url=f"http://127.0.0.1:{server.http_port}",
-                    api_key=None,
-                    headers={"traceparent": traceparent},
-                )
-                for _ in range(10):  # warm-up: imports, connections, first checkpoints
-                    await sequential_run(sdks[side])
-            for round_ in range(args.rounds):
-                order = ("off", "on") if round_ % 2 == 0 else ("on", "off")
-                for side in order:
-                    lat[side] += [await sequential_run(sdks[side]) for _ in range(per_round)]
-            for sdk in sdks.values():
-                await sdk.aclose()
-        finally:
-            for server in servers.values():
-                server.stop()
+        # A caller's trace context on every request, as a traced client would send it.
+        headers = {
+            side: {"traceparent": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"} for side in servers
+        }
+        lat = await alternate(servers, headers, n=args.n, rounds=args.rounds)
         spans = int(spans_file.read_text()) if spans_file.exists() else 0
     runs = len(lat["on"]) + 10
     print(
@@ -78,13 +55,4 @@ async def main(argv: list[str] | None = None) -> None:
         f"in {args.rounds} alternating rounds, SQLite, one process per side (portico serve)"
     )
     print(f"traced server finished {spans} spans ({spans / runs:.1f} per sample)")
-    print(f"{'metric':<28}{'off':>10}{'on':>10}{'on/off':>8}  target")
-    rows = (
-        ("p50 per run (ms)", lambda v: _pct(v, 50)),
-        ("mean per run (ms)", statistics.fmean),
-        ("p99 per run (ms)", lambda v: _pct(v, 99)),
-    )
-    for label, stat in rows:
-        off, on = stat(lat["off"]) * 1000, stat(lat["on"]) * 1000
-        target = f"< {TARGET:.2f}" if label.startswith(("p50", "mean")) else ""
-        print(f"{label:<28}{off:>10.2f}{on:>10.2f}{on / off:>8.3f}  {target}")
+    report(lat, TARGET)

@@ -13,7 +13,14 @@ from core.errors import NotFound
 from core.runtime import CoreRuntime
 from core.storage._common import json_contains
 
-__all__ = ["AUTH_CONFIG_KEYS", "authorized_assistant", "authorized_thread", "matches", "run_identity_config"]
+__all__ = [
+    "AUTH_CONFIG_KEYS",
+    "authorized_assistant",
+    "authorized_thread",
+    "check_thread",
+    "matches",
+    "run_identity_config",
+]
 
 # The keys of ``config["configurable"]`` that say who a run acts for (LangGraph Platform's, plus tenant).
 AUTH_CONFIG_KEYS = (
@@ -41,6 +48,18 @@ async def authorized_thread(
     if thread is None or not matches(thread.get("metadata"), doc):
         raise NotFound(f"thread {thread_id} not found")
     return thread
+
+
+async def check_thread(
+    rt: CoreRuntime, thread_id: str, action: str = "read", value: dict[str, Any] | None = None
+) -> None:
+    """``authorized_thread`` for callers that hold the thread's id only: reads the thread only when the
+    handler returned a filter to test it against (so the open mode and filter-less handlers cost no read)."""
+    doc = await rt.authz.check("threads", action, value if value is not None else {"thread_id": thread_id})
+    if doc is not None:
+        thread = await rt.storage.threads.get(thread_id)
+        if thread is None or not matches(thread.get("metadata"), doc):
+            raise NotFound(f"thread {thread_id} not found")
 
 
 async def authorized_assistant(

@@ -13,7 +13,7 @@ from core import tracing
 from core.errors import Conflict, InvalidArgument, NotFound
 from core.ids import new_id, utcnow
 from core.runtime import CoreRuntime
-from core.services._auth import authorized_thread, matches, run_identity_config
+from core.services._auth import authorized_thread, check_thread, matches, run_identity_config
 from core.services._errors import translate_errors
 from core.services._validate import choice, json_field, object_field
 from core.storage.base import TERMINAL_RUN_STATUSES
@@ -128,7 +128,7 @@ async def create_run(
         metadata = value["metadata"]
         if rt.authz.enabled:  # a thread the run creates carries what the handler stamped, so it is theirs
             stamped = dict(metadata)
-        if request.thread_id:
+        if request.thread_id and doc is not None:
             thread = await rt.storage.threads.get(request.thread_id)
             if thread is not None and not matches(thread.get("metadata"), doc):
                 raise NotFound(f"thread {request.thread_id} not found")
@@ -194,7 +194,7 @@ class RunsService(runs_pb2_grpc.RunsServicer):
             value = {"thread_id": run["thread_id"], "run_id": run_id}
             if action == "update":
                 value["action"] = None
-            await authorized_thread(self.rt, run["thread_id"], action, value)
+            await check_thread(self.rt, run["thread_id"], action, value)
         except NotFound:
             raise NotFound(f"run {run_id} not found") from None
         return run
@@ -238,7 +238,7 @@ class RunsService(runs_pb2_grpc.RunsServicer):
             if not request.thread_id:
                 raise InvalidArgument("thread_id: give run_ids or a thread_id")
             wanted = ("pending", "running") if status in ("", "all") else (status,)
-            await authorized_thread(self.rt, request.thread_id, "update")
+            await check_thread(self.rt, request.thread_id, "update")
             runs = await self.rt.storage.runs.list(request.thread_id, limit=10_000)
             ids = [r["run_id"] for r in runs if r["status"] in wanted]
         for run_id in ids:

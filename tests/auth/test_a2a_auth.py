@@ -15,6 +15,7 @@ import pytest
 from a2a.client import ClientCallContext, ClientConfig, ClientFactory
 from a2a.client.auth import AuthInterceptor, CredentialService
 from a2a.client.client import Client
+from a2a.types import a2a_pb2_grpc
 from a2a.types.a2a_pb2 import (
     CancelTaskRequest,
     GetExtendedAgentCardRequest,
@@ -206,3 +207,18 @@ async def test_raw_refusals_have_a2a_error_shapes(base_url: str, status: str) ->
             assert cancel.status_code == 404, cancel.text
         mine = await http.get(f"/a2a/whoami/tasks/{task['id']}", headers={**headers, **ALICE})
         assert mine.json()["status"]["state"] == "TASK_STATE_COMPLETED"
+
+
+async def test_grpc_binding_authenticates_the_call_metadata(deployment: Any) -> None:
+    """The A2A gRPC binding on the core's port: no or a bad token is UNAUTHENTICATED, a user's token works."""
+    assert deployment.core is not None
+    request = GetTaskRequest(id=str(uuid.uuid4()), tenant="whoami")
+    async with grpc.aio.insecure_channel(deployment.core.target) as channel:
+        stub = a2a_pb2_grpc.A2AServiceStub(channel)
+        for metadata in ((), (("authorization", "Bearer nope"),)):
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.GetTask(request, metadata=metadata)
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(grpc.aio.AioRpcError) as missing:
+            await stub.GetTask(request, metadata=(("authorization", "Bearer alice-token"),))
+        assert missing.value.code() == grpc.StatusCode.NOT_FOUND  # authenticated: the task just isn't there

@@ -91,7 +91,9 @@ class Deployment:
         self.dispatcher = _start_dispatcher(self.core.target, self.webhook_settings, auth)
         self._a2a.client = PorticoClient.connect(self.core.target)
         self._a2a.settings = A2ASettings.from_env(
-            default_assistant=self._a2a.settings.default_assistant, grpc_port=self.core.port
+            default_assistant=self._a2a.settings.default_assistant,
+            grpc_port=self.core.port,
+            auth=auth.enabled,
         )
         print(
             f"portico core: gRPC on {self.core.target} (database {_redact(self.settings.database_url)}, "

@@ -7,12 +7,26 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from a2a.types.a2a_pb2 import AgentCapabilities, AgentCard, AgentInterface, AgentProvider, AgentSkill
+from a2a.types.a2a_pb2 import (
+    AgentCapabilities,
+    AgentCard,
+    AgentInterface,
+    AgentProvider,
+    AgentSkill,
+    APIKeySecurityScheme,
+    HTTPAuthSecurityScheme,
+    SecurityRequirement,
+    SecurityScheme,
+    StringList,
+)
 from a2a.utils.constants import PROTOCOL_VERSION_0_3, PROTOCOL_VERSION_1_0, TransportProtocol
 
 from gateway.a2a.mapping import INPUT_MODES, OUTPUT_MODES
 
-__all__ = ["A2ASettings", "Endpoints", "assistant_path", "build_card"]
+__all__ = ["API_KEY_SCHEME", "A2ASettings", "BEARER_SCHEME", "Endpoints", "assistant_path", "build_card"]
+
+BEARER_SCHEME = "bearer"
+API_KEY_SCHEME = "operatorKey"
 
 
 @dataclass(frozen=True)
@@ -29,6 +43,8 @@ class A2ASettings:
     default_assistant: str | None = None
     """The assistant served at the domain root (``/.well-known/agent-card.json``); None: the first graph's."""
     version: str = "0.1.0"
+    auth: bool = False
+    """The deployment authenticates every caller (it has an auth module): the cards declare how."""
 
     @classmethod
     def from_env(cls, **overrides: Any) -> A2ASettings:
@@ -142,8 +158,29 @@ def build_card(
         provider=AgentProvider(organization="Portico", url=base),
         version=settings.version,
         capabilities=AgentCapabilities(streaming=True, push_notifications=True, extended_agent_card=True),
-        # Auth (issue 7) declares its security schemes here; until then every caller is anonymous.
+        security_schemes=_SECURITY_SCHEMES if settings.auth else None,
+        security_requirements=_SECURITY_REQUIREMENTS if settings.auth else None,
         default_input_modes=INPUT_MODES,
         default_output_modes=OUTPUT_MODES,
         skills=_skills(assistant, description),
     )
+
+
+# What the gateway's AuthMiddleware accepts: the project's own bearer tokens (as over REST), or an
+# operator's key; either one alone is enough.
+_SECURITY_SCHEMES = {
+    BEARER_SCHEME: SecurityScheme(
+        http_auth_security_scheme=HTTPAuthSecurityScheme(
+            scheme="Bearer", description="A user's token, checked by the deployment's auth module (as REST)."
+        )
+    ),
+    API_KEY_SCHEME: SecurityScheme(
+        api_key_security_scheme=APIKeySecurityScheme(
+            location="header", name="x-api-key", description="An operator key (pko_…) with a role."
+        )
+    ),
+}
+_SECURITY_REQUIREMENTS = [
+    SecurityRequirement(schemes={BEARER_SCHEME: StringList()}),
+    SecurityRequirement(schemes={API_KEY_SCHEME: StringList()}),
+]

@@ -52,7 +52,7 @@ from a2a.utils.errors import (
 )
 from a2a.utils.task import apply_history_length, validate_history_length, validate_page_size
 
-from clients.grpc import PorticoClient
+from clients.grpc import PorticoClient, call_metadata
 from gateway._runs import ACTIVE_STATUSES, follow, start_run
 from gateway.a2a import mapping
 from gateway.a2a.cards import A2ASettings, Endpoints, build_card
@@ -74,6 +74,7 @@ from gateway.metrics import open_stream
 __all__ = ["PorticoRequestHandler"]
 
 _PROGRESS_ARTIFACT_ID = "progress"
+_TRANSPORT_METADATA = frozenset({"user-agent", "content-type", "te", "host", "accept-encoding"})
 
 
 def _page_offset(token: str) -> int:
@@ -108,6 +109,11 @@ class PorticoRequestHandler(RequestHandler):
         client = context.state.get("portico_client") or self.client
         if client is None:
             raise RuntimeError("the A2A handler has no core client")
+        grpc_context = context.state.get("grpc_context")
+        if grpc_context is not None:
+            # Over A2A's gRPC binding nothing authenticated the caller yet: the core does, from the same
+            # metadata a direct gRPC caller sends (HTTP callers were authenticated by AuthMiddleware).
+            call_metadata.set(_forwarded(grpc_context.invocation_metadata()))
         return client
 
     def _view(self, client: PorticoClient) -> TaskView:
@@ -175,6 +181,13 @@ class PorticoRequestHandler(RequestHandler):
                 raise UnsupportedOperationError(
                     message=f"task {record.task_id} is {TaskState.Name(record.state)}; start a new task in its context"
                 )
+            if record.state == TaskState.TASK_STATE_AUTH_REQUIRED:
+                # Only the user's consent at the provider moves it on (the core then resumes it by itself);
+                # a message here would start the graph over on a thread that waits at an interrupt.
+                raise UnsupportedOperationError(
+                    message=f"task {record.task_id} waits for authorization at the URL of its status message; "
+                    "it resumes by itself once granted"
+                )
             task_id, context_id, thread_id = record.task_id, record.context_id, record.thread["thread_id"]
             if record.state == TaskState.TASK_STATE_INPUT_REQUIRED:
                 fields["command"] = {"resume": mapping.resume_value(message)}
@@ -231,13 +244,35 @@ class PorticoRequestHandler(RequestHandler):
     # -- task events -----------------------------------------------------------------------------------
 
     async def _events(self, view: TaskView, assistant: dict[str, Any], task_id: str) -> AsyncIterator[Event]:
-        """A task's snapshot, then its updates until it ends or needs input (push and resubscribe)."""
+        """A task's snapshot, then its updates until it ends or needs input (push and resubscribe).
+
+        A task waiting for authorization goes on by itself once the user grants it: its updates follow then.
+        """
         record = await self._record(view, task_id, assistant)
         yield view.to_task(record)
-        if record.state in TERMINAL_TASK_STATES or record.state in INTERRUPTED_TASK_STATES:
+        if record.state == TaskState.TASK_STATE_AUTH_REQUIRED:
+            record = await self._authorized(view, assistant, record)
+        elif record.state in TERMINAL_TASK_STATES or record.state in INTERRUPTED_TASK_STATES:
             return
         async for event in self._follow(view, assistant, task_id, record.latest):
             yield event
+
+    async def _authorized(self, view: TaskView, assistant: dict[str, Any], record: TaskRecord) -> TaskRecord:
+        """The task once a run the core started on its thread (the resume after the user authorized) has
+        joined it: woken by that run's first event on the thread's stream, never by a timer."""
+        known = {run["run_id"] for run in record.runs}
+        stream = follow(view.client, thread_id=record.thread["thread_id"])
+        try:
+            async for event in stream:
+                if event["run_id"] in known:
+                    continue
+                known.add(event["run_id"])
+                current = await self._record(view, record.task_id, assistant)
+                if current.latest["run_id"] != record.latest["run_id"] or current.state != record.state:
+                    return current
+        finally:
+            await stream.aclose()
+        return await self._record(view, record.task_id, assistant)
 
     async def _follow(
         self, view: TaskView, assistant: dict[str, Any], task_id: str, run: dict[str, Any]
@@ -443,9 +478,23 @@ class PorticoRequestHandler(RequestHandler):
     async def on_get_extended_agent_card(
         self, params: GetExtendedAgentCardRequest, context: ServerCallContext
     ) -> AgentCard:
-        # With auth (issue 7) this is where an authenticated caller's card gains what the public one hides.
+        # Reached only by an authenticated caller when the deployment has auth (AuthMiddleware answers 401
+        # before; over gRPC the core refuses the assistant read). It is the public card for now: nothing is
+        # hidden from anonymous callers yet.
         client, assistant = await self._assistant(context)
         return build_card(assistant, self._endpoints(context), self.settings)
+
+
+def _forwarded(metadata: Any) -> tuple[tuple[str, str], ...]:
+    """The caller's credentials among a gRPC call's metadata (text entries; not gRPC's own)."""
+    return tuple(
+        (key, value)
+        for key, value in ((str(k).lower(), v) for k, v in metadata or ())
+        if isinstance(value, str)
+        and key not in _TRANSPORT_METADATA
+        and not key.startswith((":", "grpc-"))
+        and not key.endswith("-bin")
+    )
 
 
 def _ai_chunk_text(data: Any) -> str:

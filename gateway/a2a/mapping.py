@@ -18,6 +18,8 @@ __all__ = [
     "OUTPUT_MODES",
     "RESULT_ARTIFACT_ID",
     "agent_message",
+    "authorization_parts",
+    "authorization_request",
     "graph_input",
     "interrupt_parts",
     "message_from_dict",
@@ -33,6 +35,7 @@ __all__ = [
 INPUT_MODES = ["text/plain", "application/json"]
 OUTPUT_MODES = ["text/plain", "application/json"]
 RESULT_ARTIFACT_ID = "result"
+AUTHORIZATION_REQUIRED = "authorization_required"  # portico.agent_auth's interrupt (adapters don't import it)
 _TEXT_KEYS = ("input", "query", "question", "text", "prompt")
 _ID_NAMESPACE = uuid.UUID("6f1f5d5e-2b6c-4a57-9a36-0d3f7f3a2a00")
 
@@ -161,6 +164,25 @@ def interrupt_parts(interrupts: list[Any]) -> list[Part]:
     return parts
 
 
+def authorization_request(interrupts: list[Any]) -> dict[str, Any] | None:
+    """The pending Agent Auth interrupt (``portico.agent_auth.get_token``: ``{"type":
+    "authorization_required", "provider", "url"}``) among ``interrupts``, if there is one."""
+    for item in interrupts:
+        value = item.get("value") if isinstance(item, dict) else item
+        if isinstance(value, dict) and value.get("type") == AUTHORIZATION_REQUIRED:
+            return value
+    return None
+
+
+def authorization_parts(request: dict[str, Any]) -> list[Part]:
+    """The parts of an ``auth-required`` status message: where to authorize, in words and as data."""
+    provider, url = str(request.get("provider") or ""), str(request.get("url") or "")
+    return [
+        text_part(f"Authorize {provider} at {url} to continue; the task resumes by itself once you have."),
+        data_part({"provider": provider, "url": url}),
+    ]
+
+
 def agent_message(message_id: str, task_id: str, context_id: str, parts: list[Part]) -> Message:
     return Message(
         message_id=message_id, task_id=task_id, context_id=context_id, role=Role.ROLE_AGENT, parts=parts
@@ -171,11 +193,14 @@ def result_artifact(parts: list[Part]) -> Artifact:
     return Artifact(artifact_id=RESULT_ARTIFACT_ID, name="result", parts=parts)
 
 
-def task_state(run_status: str, *, pending_interrupts: bool, first_run: bool) -> int:
+def task_state(
+    run_status: str, *, pending_interrupts: bool, first_run: bool, authorization: bool = False
+) -> int:
     """The A2A task state of a task whose latest run has ``run_status``.
 
-    A run the core reports ``interrupted`` either stopped at an ``interrupt()`` (input required) or was
-    cancelled; the pending interrupts tell them apart.
+    A run the core reports ``interrupted`` either stopped at an ``interrupt()`` (input required; auth
+    required when it waits for the user to authorize a provider) or was cancelled; the pending interrupts
+    tell them apart.
     """
     if run_status == "pending":
         return TaskState.TASK_STATE_SUBMITTED if first_run else TaskState.TASK_STATE_WORKING
@@ -186,6 +211,8 @@ def task_state(run_status: str, *, pending_interrupts: bool, first_run: bool) ->
     if run_status in ("error", "timeout"):
         return TaskState.TASK_STATE_FAILED
     if run_status == "interrupted":
+        if authorization:
+            return TaskState.TASK_STATE_AUTH_REQUIRED
         return TaskState.TASK_STATE_INPUT_REQUIRED if pending_interrupts else TaskState.TASK_STATE_CANCELED
     return TaskState.TASK_STATE_CANCELED  # "cancelled" and anything a later core adds that ends a run
 

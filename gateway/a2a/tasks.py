@@ -8,6 +8,11 @@ while it works) carries ``a2a_task_id`` in its metadata. The user message that s
 in the run's metadata; everything else (state, output, interrupts) is read from the run and its thread's
 checkpoints, so a restart keeps every task. Push-notification configs and cancellations of tasks waiting
 for input live in the thread's metadata under per-task keys.
+
+One run joins a task without carrying its id: the run the core itself creates on the thread once the user
+completes an Agent Auth authorization (``core.services.vault.resume_waiting_runs``, which knows nothing of
+A2A). A run that resumes with the vault's "authorized" marker, started after a run of a task that waits
+for authorization, continues that task.
 """
 
 from __future__ import annotations
@@ -57,6 +62,25 @@ def task_id_of(run: dict[str, Any]) -> str:
 
 def is_a2a_run(run: dict[str, Any]) -> bool:
     return MESSAGE_KEY in (run.get("metadata") or {})
+
+
+def _is_marker(value: Any) -> bool:
+    return (
+        isinstance(value, dict) and value.get("authorized") is True and isinstance(value.get("provider"), str)
+    )
+
+
+def is_authorization_resume(run: dict[str, Any]) -> bool:
+    """Whether ``run`` is the core's resume after an authorization: not an A2A run, and its command resumes
+    with ``{"provider", "authorized": True}`` (alone, or keyed by the interrupt it answers)."""
+    metadata = run.get("metadata") or {}
+    if TASK_KEY in metadata or MESSAGE_KEY in metadata:
+        return False
+    command = (run.get("kwargs") or {}).get("command")
+    resume = command.get("resume") if isinstance(command, dict) else None
+    if _is_marker(resume):
+        return True
+    return isinstance(resume, dict) and bool(resume) and all(_is_marker(v) for v in resume.values())
 
 
 @dataclass
@@ -138,13 +162,19 @@ class TaskView:
     ) -> list[TaskRecord]:
         """The tasks among ``runs`` (one thread's runs, newest first, as the core lists them)."""
         chains: dict[str, list[dict[str, Any]]] = {}
+        prior: tuple[str, dict[str, Any]] | None = None  # the thread's previous run, and its task
         for run in reversed(runs):
             task_id = task_id_of(run)
-            if only is not None and task_id != only:
-                continue
-            if task_id == run["run_id"] and not is_a2a_run(run) and only is None:
-                continue  # a run started over another protocol is not an A2A task unless asked for by id
+            if prior is not None and prior[1]["status"] == "interrupted" and is_authorization_resume(run):
+                # The core resumed the thread right after this task's run waited for the user's consent.
+                task_id = prior[0]
+            prior = (task_id, run)
             chains.setdefault(task_id, []).append(run)
+        if only is not None:
+            chains = {only: chains[only]} if only in chains else {}
+        else:
+            # A run started over another protocol is not an A2A task unless asked for by id.
+            chains = {t: c for t, c in chains.items() if t != c[0]["run_id"] or is_a2a_run(c[0])}
         newest = runs[0]["run_id"] if runs else None
         return [
             TaskRecord(task_id=t, thread=thread, runs=chain, newest_on_thread=chain[-1]["run_id"] == newest)
@@ -163,7 +193,10 @@ class TaskView:
             outcome = await self._outcome(record)
         record.outcome = outcome
         record.state = mapping.task_state(
-            run["status"], pending_interrupts=bool(outcome["interrupts"]), first_run=len(record.runs) == 1
+            run["status"],
+            pending_interrupts=bool(outcome["interrupts"]),
+            first_run=len(record.runs) == 1,
+            authorization=mapping.authorization_request(outcome["interrupts"]) is not None,
         )
         return record
 
@@ -225,6 +258,9 @@ class TaskView:
         parts = []
         if record.state == TaskState.TASK_STATE_INPUT_REQUIRED and record.outcome:
             parts = mapping.interrupt_parts(record.outcome["interrupts"])
+        elif record.state == TaskState.TASK_STATE_AUTH_REQUIRED and record.outcome:
+            request = mapping.authorization_request(record.outcome["interrupts"])
+            parts = mapping.authorization_parts(request or {})
         elif record.state == TaskState.TASK_STATE_COMPLETED and record.outcome:
             parts = mapping.output_parts(record.outcome.get("values"))
         elif record.state == TaskState.TASK_STATE_FAILED:

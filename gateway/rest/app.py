@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.metadata
 import logging
 from collections.abc import AsyncIterator
@@ -112,6 +113,9 @@ def create_app(
         mcp.secret = auth.secret
         if auth.enabled:
             mcp.internal_metadata = gateway_metadata(auth.secret)
+    a2a = a2a_settings or A2ASettings()
+    if auth is not None and auth.enabled and not a2a.auth:
+        a2a = dataclasses.replace(a2a, auth=True)  # the cards declare the schemes AuthMiddleware takes
     spec: dict[str, Any] = {}
     target = client if isinstance(client, str) else None
 
@@ -151,7 +155,7 @@ def create_app(
         Route("/metrics", metrics, methods=["GET"], include_in_schema=False),
         *(route.starlette_route() for route in API_ROUTES),
         *mcp.routes,
-        *a2a_routes(PorticoRequestHandler(a2a_settings or A2ASettings())),
+        *a2a_routes(PorticoRequestHandler(a2a)),
     ]
     app = Starlette(
         routes=routes,
@@ -170,7 +174,7 @@ def create_app(
     )
     app.state.client = None if target is not None else client
     app.state.settings = settings
-    app.state.a2a = a2a_settings or A2ASettings()
+    app.state.a2a = a2a
     return app
 
 

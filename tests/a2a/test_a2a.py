@@ -94,6 +94,7 @@ async def test_a2a_over_each_binding(server: Any, connect: Any, receiver: Any, b
             and root["capabilities"]["streaming"]
             and root["capabilities"]["pushNotifications"]
         )
+        assert "securitySchemes" not in root and "securityRequirements" not in root  # no auth module here
         bindings = {i["protocolBinding"] for i in root["supportedInterfaces"]}
         assert bindings == {"JSONRPC", "HTTP+JSON", "GRPC"}
         assert all("127.0.0.1" in i["url"] for i in root["supportedInterfaces"])  # from the request's Host

@@ -64,6 +64,9 @@ def run_span(run: dict[str, Any], *, record_content: bool = False) -> Iterator[t
         "portico.assistant_id": run["assistant_id"],
         "portico.attempt": int(run.get("attempt") or 0),
     }
+    tenant = ((kwargs.get("config") or {}).get("configurable") or {}).get("portico_tenant")
+    if tenant:  # the tenant of the user the run acts for (set by the core, never by the caller)
+        attributes["portico.tenant"] = str(tenant)
     with _tracer.start_as_current_span("run", context=parent, attributes=attributes) as span:
         recording = record_content and span.is_recording()
         if recording:

@@ -150,3 +150,21 @@ async def test_grpc_direct_callers_are_isolated_and_cannot_forge(deployment: Any
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await bob.webhooks.claim(owner="mallory", limit=10)
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_run_spans_carry_the_tenant(base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from core import tracing as core_tracing
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(core_tracing, "_tracer", provider.get_tracer("portico"))
+    # Bob asks to be counted in Alice's tenant; the span says whose run it is.
+    forged = {"configurable": {"portico_tenant": "acme"}}
+    await rest(base_url, headers=BOB).runs.wait(None, "whoami", input={}, config=forged)
+    [run] = [s for s in exporter.get_finished_spans() if s.name == "run"]
+    assert run.attributes["portico.tenant"] == "globex"

@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     _common(core)
     worker = sub.add_parser("worker", help="a worker process alone (PostgreSQL)")
     _common(worker)
+    worker.add_argument(
+        "--metrics-port", type=int, help="serve this worker's Prometheus metrics on this port (/metrics)"
+    )
     gateway = sub.add_parser("gateway", help="the REST gateway alone, in front of a core")
     gateway.add_argument("--core", required=True, help="host:port of the core's gRPC endpoint")
     gateway.add_argument("--host", default="127.0.0.1")
@@ -234,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve.run_core(settings, host=args.host, grpc_port=args.grpc_port, http_port=None, workers=False)
         )
     else:
-        asyncio.run(serve.run_worker(settings))
+        asyncio.run(serve.run_worker(settings, host=args.host, metrics_port=args.metrics_port))
     return 0
 
 

@@ -237,12 +237,21 @@ async def run_gateway(
             await task
 
 
-async def run_worker(settings: Settings) -> None:
-    """Workers alone: claim and execute runs from the shared PostgreSQL queue until SIGTERM."""
+async def run_worker(settings: Settings, *, host: str = "127.0.0.1", metrics_port: int | None = None) -> None:
+    """Workers alone: claim and execute runs from the shared PostgreSQL queue until SIGTERM.
+
+    ``metrics_port``: serve this process's Prometheus metrics (runs it finished, durations, queue wait)
+    at ``http://host:port/metrics``; scrape every worker (each counts its own runs, Prometheus sums them).
+    """
     registry, storage, auth, vault = _project(settings)
     runtime = CoreRuntime(settings, storage, registry, auth=auth, vault=vault)
     await runtime.start(workers=True)
     assert runtime.pool is not None
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        server, _ = start_http_server(metrics_port, addr=host, registry=runtime.metrics.registry)
+        print(f"portico worker metrics: http://{host}:{server.server_port}/metrics", flush=True)
     print(f"portico worker {runtime.pool.worker_id}: {settings.workers} slots", flush=True)
     try:
         await _until_signal()

@@ -90,8 +90,12 @@ class AuthMiddleware:
                 response = JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
                 await response(scope, receive, send)
                 return
-            use(identity)
-            metadata = ((HEADER, sign(identity, self.secret)),)
+            caller = use(identity)  # for the gateway's own code (A2A, MCP) during this request
+            try:
+                await self._with(((HEADER, sign(identity, self.secret)),), scope, receive, send)
+            finally:
+                caller.var.reset(caller)
+            return
         await self._with(metadata, scope, receive, send)
 
     async def _with(

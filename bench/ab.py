@@ -3,13 +3,23 @@ alternating rounds (swapping which goes first each round), so the machine's nois
 
 from __future__ import annotations
 
+import argparse
 import statistics
 from typing import Any
 
 from bench.core_bench import Server, _pct
 from bench.rest_bench import sequential_run
 
-__all__ = ["alternate", "report"]
+__all__ = ["alternate", "parse_args", "report"]
+
+
+def parse_args(prog: str, argv: list[str] | None) -> argparse.Namespace:
+    """``--n`` runs per side, in ``--rounds`` alternations, on servers of ``--workers`` slots."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--n", type=int, default=200, help="runs measured on each side")
+    parser.add_argument("--rounds", type=int, default=10, help="alternations between the two sides")
+    parser.add_argument("--workers", type=int, default=16)
+    return parser.parse_args(argv)
 
 
 async def alternate(

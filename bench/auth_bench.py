@@ -10,11 +10,10 @@ the core verifies it and runs the handler, and every thread/run read checks the 
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 
-from bench.ab import alternate, report
+from bench.ab import alternate, parse_args, report
 from bench.core_bench import Server, _free_port
 
 TARGET = 1.10
@@ -23,11 +22,7 @@ PROJECT = Path(__file__).resolve().parent / "auth_project" / "langgraph.json"
 
 
 async def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench auth")
-    parser.add_argument("--n", type=int, default=200, help="runs measured on each side")
-    parser.add_argument("--rounds", type=int, default=10, help="alternations between the two")
-    parser.add_argument("--workers", type=int, default=16)
-    args = parser.parse_args(argv)
+    args = parse_args("python -m bench auth", argv)
     with tempfile.TemporaryDirectory() as tmp:
         servers = {
             "open": Server(str(Path(tmp) / "open.db"), _free_port(), args.workers, http_port=_free_port()),

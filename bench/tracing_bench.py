@@ -13,23 +13,18 @@ tree: request → Runs/Create → run → nodes. Prints p50, mean and p99 per ru
 
 from __future__ import annotations
 
-import argparse
 import secrets
 import tempfile
 from pathlib import Path
 
-from bench.ab import alternate, report
+from bench.ab import alternate, parse_args, report
 from bench.core_bench import Server, _free_port
 
 TARGET = 1.10  # tracing on adds under 10 % per run
 
 
 async def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench tracing")
-    parser.add_argument("--n", type=int, default=200, help="runs measured on each side")
-    parser.add_argument("--rounds", type=int, default=10, help="alternations between off and on")
-    parser.add_argument("--workers", type=int, default=16)
-    args = parser.parse_args(argv)
+    args = parse_args("python -m bench tracing", argv)
     with tempfile.TemporaryDirectory() as tmp:
         spans_file = Path(tmp) / "spans"
         servers = {

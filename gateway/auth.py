@@ -54,6 +54,7 @@ class AuthMiddleware:
         self.authenticator = authenticator
         self.secret = secret
         self.skip = tuple(skip)
+        self.gateway = gateway_metadata(secret)  # signed once: the identity never changes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.authenticator is None:
@@ -63,7 +64,7 @@ class AuthMiddleware:
         if path.endswith(_CARD_SUFFIXES):
             # A2A agent cards are public (a client reads the security schemes there before it has a
             # token); the gateway reads the assistant as itself, and an assistant is deployment config.
-            await self._with(gateway_metadata(self.secret), scope, receive, send)
+            await self._with(self.gateway, scope, receive, send)
             return
         if path in PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES) or path in self.skip:
             await self.app(scope, receive, send)

@@ -8,6 +8,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -31,6 +32,14 @@ def pg_url() -> Iterator[str]:
     yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test twice: on a SQLite file, and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "portico.db")
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ __all__ = [
     "authorized_assistant",
     "authorized_thread",
     "check_thread",
+    "identity_of",
     "matches",
     "run_identity_config",
 ]
@@ -44,10 +45,7 @@ async def authorized_thread(
     ``value`` is what the handler sees (default ``{"thread_id": …}``); it may change it in place.
     """
     doc = await rt.authz.check("threads", action, value if value is not None else {"thread_id": thread_id})
-    thread = await rt.storage.threads.get(thread_id)
-    if thread is None or not matches(thread.get("metadata"), doc):
-        raise NotFound(f"thread {thread_id} not found")
-    return thread
+    return await _visible_thread(rt, thread_id, doc)
 
 
 async def check_thread(
@@ -57,9 +55,15 @@ async def check_thread(
     handler returned a filter to test it against (so the open mode and filter-less handlers cost no read)."""
     doc = await rt.authz.check("threads", action, value if value is not None else {"thread_id": thread_id})
     if doc is not None:
-        thread = await rt.storage.threads.get(thread_id)
-        if thread is None or not matches(thread.get("metadata"), doc):
-            raise NotFound(f"thread {thread_id} not found")
+        await _visible_thread(rt, thread_id, doc)
+
+
+async def _visible_thread(rt: CoreRuntime, thread_id: str, doc: dict[str, Any] | None) -> dict[str, Any]:
+    """The thread when it exists and ``doc`` (an auth filter) matches it; else NotFound."""
+    thread = await rt.storage.threads.get(thread_id)
+    if thread is None or not matches(thread.get("metadata"), doc):
+        raise NotFound(f"thread {thread_id} not found")
+    return thread
 
 
 async def authorized_assistant(
@@ -75,16 +79,27 @@ async def authorized_assistant(
     return assistant
 
 
-def run_identity_config(config: dict[str, Any] | None) -> dict[str, Any]:
+def identity_of(config: dict[str, Any] | None) -> dict[str, Any]:
+    """The identity keys a run's (or a cron payload's) config carries."""
+    configurable = (config or {}).get("configurable") or {}
+    return {k: v for k, v in configurable.items() if k in AUTH_CONFIG_KEYS}
+
+
+def run_identity_config(
+    config: dict[str, Any] | None, identity: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A run's config with the caller's identity in ``configurable`` (whatever the caller put there).
 
     A caller cannot make a run act for someone else: the keys are always overwritten (or removed, in
-    open mode), never taken from the request.
+    open mode), never taken from the request. ``identity`` (``identity_of`` another config) keeps a
+    known identity instead of the caller's: a cron keeps its maker's, whoever updates it.
     """
     config = dict(config or {})
     configurable = {k: v for k, v in (config.get("configurable") or {}).items() if k not in AUTH_CONFIG_KEYS}
     ident = current()
-    if ident.kind in ("user", "operator"):
+    if identity is not None:
+        configurable.update(identity)
+    elif ident.kind in ("user", "operator"):
         configurable.update(
             {
                 "langgraph_auth_user": ident.dict(),

@@ -18,8 +18,8 @@ from core.ids import new_id
 from core.runtime import CoreRuntime
 from core.schedule import next_fire_after, validate_schedule, zone
 from core.services._auth import (
-    AUTH_CONFIG_KEYS,
     authorized_thread,
+    identity_of,
     matches,
     run_identity_config,
 )
@@ -210,17 +210,8 @@ class CronsService(crons_pb2_grpc.CronsServicer):
         if request.payload:
             payload = self._payload(request.payload)
             if "config" in payload:  # the cron keeps acting for its maker, whoever updates it
-                kept = {
-                    k: v
-                    for k, v in ((cron["payload"].get("config") or {}).get("configurable") or {}).items()
-                    if k in AUTH_CONFIG_KEYS
-                }
-                config = dict(payload["config"] or {})
-                configurable = {
-                    k: v for k, v in (config.get("configurable") or {}).items() if k not in AUTH_CONFIG_KEYS
-                }
-                config["configurable"] = {**configurable, **kept}
-                payload["config"] = config
+                maker = identity_of(cron["payload"].get("config"))
+                payload["config"] = run_identity_config(payload["config"], identity=maker)
             cron["payload"] = {**cron["payload"], **payload}
         metadata = object_field("metadata", request.metadata)
         if metadata:

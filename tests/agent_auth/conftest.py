@@ -128,13 +128,6 @@ def provider() -> Iterator[FakeProvider]:
         yield fake
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "portico.db")
-    return request.getfixturevalue("pg_url")
-
-
 @pytest.fixture
 async def storage(database_url: str) -> AsyncIterator[Any]:
     """A bare storage on a fresh database (vault tests drive ``TokenVault`` over it directly)."""

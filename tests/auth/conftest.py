@@ -31,13 +31,6 @@ def auth_settings(database_url: str, config: Path = PROJECT) -> Settings:
     )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "portico.db")
-    return str(request.getfixturevalue("pg_url"))
-
-
 @pytest.fixture
 async def deployment(database_url: str) -> AsyncIterator[Deployment]:
     dep = Deployment(auth_settings(database_url), grpc_port=0, http_port=0)

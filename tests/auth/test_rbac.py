@@ -110,3 +110,19 @@ async def test_revoked_and_bogus_keys_are_refused(deployment: Any, base_url: str
         with pytest.raises(APIStatusError) as refused:
             await rest(base_url, api_key=key).assistants.search()
         assert refused.value.response.status_code == 401
+
+
+async def test_key_management_refuses_bad_input(deployment: Any, operator_key: Any) -> None:
+    async with grpc_client(deployment, {"x-api-key": await operator_key("admin")}) as root:
+        before = await root.operators.list_keys()
+        for fields, code in (
+            ({"name": "x", "role": "root"}, grpc.StatusCode.INVALID_ARGUMENT),
+            ({"name": "", "role": "viewer"}, grpc.StatusCode.INVALID_ARGUMENT),
+        ):
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await root.operators.create_key(**fields)
+            assert refused.value.code() == code and refused.value.details()
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await root.operators.revoke_key("no-such-key")
+        assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+        assert await root.operators.list_keys() == before  # nothing made, nothing revoked

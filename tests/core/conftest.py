@@ -35,13 +35,6 @@ def fast_settings(database_url: str, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "portico.db")
-    return request.getfixturevalue("pg_url")
-
-
 @pytest.fixture
 async def deployment(database_url: str) -> AsyncIterator[Deployment]:
     dep = Deployment(fast_settings(database_url), grpc_port=0, http_port=None)

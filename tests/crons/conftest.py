@@ -32,13 +32,6 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "portico.db")
-    return request.getfixturevalue("pg_url")
-
-
 Deploy = Callable[..., Awaitable[tuple[Deployment, PorticoClient]]]
 
 

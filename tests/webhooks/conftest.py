@@ -143,13 +143,6 @@ async def receiver() -> AsyncIterator[Receiver]:
     await rec.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "portico.db")
-    return request.getfixturevalue("pg_url")
-
-
 @pytest.fixture
 async def deploy(
     database_url: str,

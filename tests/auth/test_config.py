@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from langgraph_sdk.errors import PermissionDeniedError
 
@@ -43,10 +41,8 @@ def test_bad_auth_config_fails_at_start(config: dict, message: str) -> None:
         AuthSetup.from_config(config, HERE / "project")
 
 
-async def test_default_deny_refuses_what_no_handler_covers(tmp_path: Path) -> None:
-    dep = Deployment(
-        auth_settings(str(tmp_path / "db"), HERE / "project" / "deny.json"), grpc_port=0, http_port=0
-    )
+async def test_default_deny_refuses_what_no_handler_covers(database_url: str) -> None:
+    dep = Deployment(auth_settings(database_url, HERE / "project" / "deny.json"), grpc_port=0, http_port=0)
     await dep.start()
     try:
         carol = rest(f"http://127.0.0.1:{dep.http_port}", headers={"x-user": "carol"})

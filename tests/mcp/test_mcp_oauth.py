@@ -12,7 +12,6 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -80,12 +79,6 @@ class Issuer:
         }
         payload = {k: v for k, v in payload.items() if v is not None}
         return _JWT.encode({"alg": "RS256", "kid": key.kid}, payload, key).decode()
-
-
-@pytest.fixture
-def mcp_database_url(tmp_path: Path) -> str:
-    # Authorization does not depend on the backend: SQLite only.
-    return str(tmp_path / "portico.db")
 
 
 @pytest.fixture(autouse=True)
